@@ -1,0 +1,85 @@
+"""Input checks shared by the engine, so bad input gets a message that teaches.
+
+Every public entry point turns what the learner passed into a NumPy array here,
+and says clearly what was expected and what was received when it cannot.
+"""
+import numpy as np
+
+
+def describe(x):
+    """A short description of a value for error messages: shape and dtype for arrays."""
+    if isinstance(x, np.ndarray):
+        return f"array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"[:120]
+
+
+def as_float_array(x, name="x", dtype=None, allow_nonfinite=False):
+    """Convert ``x`` to a floating-point NumPy array, or raise a clear error.
+
+    - strings, objects and other non-numbers raise ``TypeError`` naming ``name``;
+    - NaN or infinity raise ``ValueError`` with the position of the first one
+      (unless ``allow_nonfinite``);
+    - ``dtype`` (e.g. ``"float32"``) casts; otherwise floats keep their precision
+      and integers/booleans become float32 as in Keras.
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"`{name}` must be an array of numbers; received {describe(x)} ({exc})") from None
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"`{name}` must be an array of numbers; received an array of Python objects "
+                f"(first item: {arr.flat[0]!r})" if arr.size else f"`{name}` must be an array of numbers"
+            ) from None
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"`{name}` must be an array of numbers; received dtype {arr.dtype}"
+            + (f" (first item: {arr.flat[0]!r})" if arr.size else "")
+        )
+    if np.iscomplexobj(arr):
+        raise TypeError(f"`{name}` must hold real numbers; received complex dtype {arr.dtype}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    elif not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float32)
+    if not allow_nonfinite and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(
+            f"`{name}` contains NaN or infinity (first at index {where}: {arr[where]}); "
+            "a network cannot learn from non-finite numbers. Clean or impute the data first."
+        )
+    return arr
+
+
+def check_rank(arr, min_ndim, name, who, hint=""):
+    """Raise ``ValueError`` if ``arr`` has fewer than ``min_ndim`` axes."""
+    if arr.ndim < min_ndim:
+        raise ValueError(
+            f"{who} expects `{name}` with at least {min_ndim} axes (batch first); "
+            f"received shape {arr.shape}." + (f" {hint}" if hint else "")
+        )
+
+
+def positive_int(value, name, who):
+    """Validate a positive integer argument in Keras's words."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(
+            f"Received an invalid value for `{name}` in {who}, expected a positive integer. "
+            f"Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def nonnegative_float(value, name, who):
+    """Validate a non-negative, finite float argument."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` in {who} must be a number; received {describe(value)}") from None
+    if not np.isfinite(out) or out < 0:
+        raise ValueError(f"`{name}` in {who} must be a finite number >= 0; received {name}={value!r}")
+    return out
