@@ -22,25 +22,26 @@ def as_float_array(x, name="x", dtype=None, allow_nonfinite=False):
     - ``dtype`` (e.g. ``"float32"``) casts; otherwise floats keep their precision
       and integers/booleans become float32 as in Keras.
     """
+    name = f"`{name}`" if name.isidentifier() else name
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
-        raise TypeError(f"`{name}` must be an array of numbers; received {describe(x)} ({exc})") from None
+        raise TypeError(f"{name} must be an array of numbers; received {describe(x)} ({exc})") from None
     if arr.dtype == object:
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
             raise TypeError(
-                f"`{name}` must be an array of numbers; received an array of Python objects "
-                f"(first item: {arr.flat[0]!r})" if arr.size else f"`{name}` must be an array of numbers"
+                f"{name} must be an array of numbers; received an array of Python objects "
+                f"(first item: {arr.flat[0]!r})" if arr.size else f"{name} must be an array of numbers"
             ) from None
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(
-            f"`{name}` must be an array of numbers; received dtype {arr.dtype}"
+            f"{name} must be an array of numbers; received dtype {arr.dtype}"
             + (f" (first item: {arr.flat[0]!r})" if arr.size else "")
         )
     if np.iscomplexobj(arr):
-        raise TypeError(f"`{name}` must hold real numbers; received complex dtype {arr.dtype}")
+        raise TypeError(f"{name} must hold real numbers; received complex dtype {arr.dtype}")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     elif not np.issubdtype(arr.dtype, np.floating):
@@ -49,7 +50,7 @@ def as_float_array(x, name="x", dtype=None, allow_nonfinite=False):
         bad = np.argwhere(~np.isfinite(arr))[0]
         where = tuple(int(i) for i in bad)
         raise ValueError(
-            f"`{name}` contains NaN or infinity (first at index {where}: {arr[where]}); "
+            f"{name} contains NaN or infinity (first at index {where}: {arr[where]}); "
             "a network cannot learn from non-finite numbers. Clean or impute the data first."
         )
     return arr
@@ -68,7 +69,7 @@ def positive_int(value, name, who):
     """Validate a positive integer argument in Keras's words."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(
-            f"Received an invalid value for `{name}` in {who}, expected a positive integer. "
+            f"{who}: Received an invalid value for `{name}`, expected a positive integer. "
             f"Received: {name}={value!r}"
         )
     return int(value)

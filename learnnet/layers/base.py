@@ -159,7 +159,8 @@ class Layer:
 
     def _build_if_needed(self, input_shape):
         if not self.built:
-            self.build((None,) + tuple(input_shape[1:]))
+            sample_shape = self._input_shape_arg if self._input_shape_arg is not None else input_shape[1:]
+            self.build((None,) + tuple(sample_shape))
 
     def check_input(self, x, name="x"):
         """Turn ``x`` into an array of this layer's dtype, build the layer if needed, and

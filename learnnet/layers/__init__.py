@@ -1,0 +1,5 @@
+"""Layers: the building blocks of a network. Each has ``forward`` and ``backward`` side by side."""
+from .base import Layer, clear_session
+from .core import Activation, Dense
+
+__all__ = ["Layer", "Dense", "Activation", "clear_session"]

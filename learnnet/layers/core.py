@@ -1,0 +1,127 @@
+"""Dense and Activation: the layers of a multi-layer perceptron."""
+import numpy as np
+
+from .. import activations as activations_module
+from .. import initializers
+from .._checks import positive_int
+from .base import Layer
+
+
+class Dense(Layer):
+    r"""A fully connected layer: ``output = activation(x @ kernel + bias)``.
+
+    Forward, for a batch ``x`` of shape ``(batch, in)``:
+
+    .. math:: z = x W + b, \qquad y = f(z)
+
+    Backward, given the upstream gradient :math:`g = dL/dy`:
+
+    .. math::
+        dL/dz = f'(z) \odot g, \qquad
+        dL/dW = x^\top \, dL/dz, \qquad
+        dL/db = \textstyle\sum_{\text{batch}} dL/dz, \qquad
+        dL/dx = dL/dz \; W^\top
+
+    Args:
+        units: the number of neurons (output features).
+        activation: a name (``"relu"``), an activation object, or ``None`` (linear).
+        use_bias: whether to add ``b``.
+        kernel_initializer, bias_initializer: how the weights start (Keras's defaults).
+        input_dim / input_shape: the input's width, for the first layer of a ``Sequential``.
+
+    Input shape: ``(batch, in)`` (or ``(batch, ..., in)``: applied to the last axis).
+    Output shape: ``(batch, units)``.
+    Weights: ``kernel`` of shape ``(in, units)`` and ``bias`` of shape ``(units,)``.
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        self.units = positive_int(units, "units", f"Dense '{self.name}'")
+        self.activation = activations_module.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        in_features = input_shape[-1]
+        if in_features is None:
+            raise ValueError(f"Dense '{self.name}' needs a known input width; received input shape {input_shape}.")
+        self.add_weight("kernel", (in_features, self.units), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def _shape_message(self, received):
+        return (
+            f"Dense '{self.name}' expects {self.input_shape[-1]} input features, received shape {received}. "
+            f"Its kernel is {self.kernel.shape}: check the previous layer's units or the model's input_dim."
+        )
+
+    def forward(self, x, training=False):
+        x = self.check_input(x)
+        z = x @ self.kernel
+        if self.use_bias:
+            z += self.bias
+        y = self.activation.forward(z)
+        self.cache = (x, z)
+        return y
+
+    def backward(self, upstream_grad):
+        x, z = self.cache
+        dz = self.activation.backward(z, upstream_grad)        # dL/dz = f'(z) * dL/dy
+        x2d, dz2d = x.reshape(-1, x.shape[-1]), dz.reshape(-1, self.units)
+        self.grads["kernel"] = x2d.T @ dz2d                   # dL/dW = x^T dL/dz
+        if self.use_bias:
+            self.grads["bias"] = dz2d.sum(axis=0)             # dL/db = sum over the batch
+        return dz @ self.kernel.T                             # dL/dx = dL/dz W^T
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations_module.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["activation"] = activations_module.deserialize(config["activation"])
+        config["kernel_initializer"] = initializers.deserialize(config["kernel_initializer"])
+        config["bias_initializer"] = initializers.deserialize(config["bias_initializer"])
+        return cls(**config)
+
+
+class Activation(Layer):
+    r"""Applies an activation function on its own: ``output = f(x)``.
+
+    Backward: :math:`dL/dx = f'(x) \odot dL/dy` (softmax: its Jacobian-vector product).
+    No weights.
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations_module.get(activation)
+
+    def forward(self, x, training=False):
+        x = self.check_input(x)
+        self.cache = x
+        return self.activation.forward(x)
+
+    def backward(self, upstream_grad):
+        return self.activation.backward(self.cache, upstream_grad)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations_module.serialize(self.activation)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["activation"] = activations_module.deserialize(config["activation"])
+        return cls(**config)
