@@ -1,0 +1,265 @@
+"""Self-check exercises: call a check on your own function and get instant feedback.
+
+Each lesson ends with an exercise such as::
+
+    def my_sigmoid_derivative(z):
+        ...
+
+    learnnet.exercises.check_sigmoid_derivative(my_sigmoid_derivative)
+
+A check calls your function on a few inputs, compares what it returns with the engine (the
+reference is always learnnet's own code), and answers with a ``Feedback``: one line per thing
+checked, ✓ or ✗, and for a mistake what was expected, what you returned and a hint about the
+usual cause. A check never raises because of your code: an exception inside your function is
+reported as feedback too.
+
+Writing a check (for lesson authors)::
+
+    @exercise("Lesson 02 · the derivative of the sigmoid")
+    def check_sigmoid_derivative(fn, fb):
+        got = call(fn, np.array([0.0]))                 # a learner error stops the check politely
+        if fb.expect_close("σ'(0)", got, [0.25], hint="σ'(0) = σ(0)(1 - σ(0))"):
+            ...
+
+``fb`` is the ``Feedback`` being built: ``fb.ok(msg)``, ``fb.fail(msg, hint)`` and
+``fb.expect_close(what, got, expected, hint=..., mistakes={...})`` add lines.
+"""
+import functools
+import html
+
+import numpy as np
+
+from . import activations
+from .layers import Dense
+
+PASS, FAIL = "✓", "✗"
+
+
+class Feedback:
+    """The result of a self-check: a title and one ✓/✗ line per thing checked.
+
+    ``bool(feedback)`` / ``feedback.passed`` is True when every line passed. It prints as text
+    and shows in colour in a notebook.
+    """
+
+    def __init__(self, title):
+        self.title = title
+        self.lines = []  # (passed, message, hint or None)
+
+    def ok(self, message):
+        self.lines.append((True, message, None))
+        return True
+
+    def fail(self, message, hint=None):
+        self.lines.append((False, message, hint))
+        return False
+
+    @property
+    def passed(self):
+        return bool(self.lines) and all(p for p, _, _ in self.lines)
+
+    def __bool__(self):
+        return self.passed
+
+    def expect_close(self, what, got, expected, rtol=1e-5, atol=1e-6, hint=None, mistakes=None):
+        """Add a line saying whether ``got`` matches ``expected`` (same shape, values within tolerance).
+
+        ``mistakes`` maps a description of a common error to what that error would return,
+        e.g. ``{"you returned σ(z) itself": sigmoid(z)}``; if ``got`` matches one of them, the
+        line names the mistake instead of just printing numbers.
+        """
+        expected = np.asarray(expected, dtype=float)
+        try:
+            got_arr = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return self.fail(f"{what}: expected numbers, but your function returned {_short(got)}.", hint)
+        if got is None:
+            return self.fail(f"{what}: your function returned None. Did you forget `return`?", hint)
+        mistake = next((name for name, wrong in (mistakes or {}).items()
+                        if np.shape(wrong) == got_arr.shape and np.all(np.isfinite(got_arr))
+                        and np.allclose(got_arr, np.asarray(wrong, dtype=float), rtol=rtol, atol=atol)), None)
+        if got_arr.shape != expected.shape:
+            return self.fail(f"{what}: expected shape {expected.shape}, your function returned shape "
+                             f"{got_arr.shape}" + (f": it looks like {mistake}." if mistake else "."), hint)
+        if not np.all(np.isfinite(got_arr)):
+            return self.fail(f"{what}: your function returned NaN or infinity ({_fmt(got_arr)}); "
+                             f"expected {_fmt(expected)}.", hint or "Look for overflow in exp() for large |z|.")
+        if np.allclose(got_arr, expected, rtol=rtol, atol=atol):
+            return self.ok(f"{what}: {_fmt(got_arr)}")
+        if mistake:
+            return self.fail(f"{what}: expected {_fmt(expected)}, got {_fmt(got_arr)}: it looks like {mistake}.",
+                             hint)
+        return self.fail(f"{what}: expected {_fmt(expected)}, got {_fmt(got_arr)}.", hint)
+
+    def __str__(self):
+        lines = [self.title]
+        for passed, message, hint in self.lines:
+            lines.append(f"  {PASS if passed else FAIL} {message}")
+            if hint and not passed:
+                lines.append(f"      hint: {hint}")
+        n_fail = sum(not p for p, _, _ in self.lines)
+        if not self.lines:
+            lines.append("  (nothing was checked)")
+        elif n_fail:
+            lines.append(f"{n_fail} of {len(self.lines)} checks failed. Fix the first ✗ and run the check again.")
+        else:
+            lines.append(f"All {len(self.lines)} checks passed. Well done!")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        rows = [f"<b>{html.escape(self.title)}</b>"]
+        for passed, message, hint in self.lines:
+            color = "#1a7f37" if passed else "#cf222e"
+            row = f"<span style='color:{color}'>{PASS if passed else FAIL}</span> {html.escape(message)}"
+            if hint and not passed:
+                row += f"<br><span style='margin-left:1.5em; color:#57606a'>hint: {html.escape(hint)}</span>"
+            rows.append(row)
+        summary = str(self).splitlines()[-1]
+        rows.append(f"<i>{html.escape(summary)}</i>")
+        return "<div style='font-family: monospace; line-height: 1.5'>" + "<br>".join(rows) + "</div>"
+
+
+class _StopCheck(Exception):
+    """Raised inside a check when the learner's function cannot be called; ends the check."""
+
+
+def call(fn, *args, what=None):
+    """Call the learner's ``fn(*args)``; if it raises, stop the check with a message that says so."""
+    try:
+        with np.errstate(all="ignore"):  # overflow in the learner's code shows up as inf/NaN feedback
+            return fn(*args)
+    except NotImplementedError:
+        raise _StopCheck(f"{_name(fn)} is not written yet (it raises NotImplementedError): "
+                         "replace its body with your code.") from None
+    except Exception as exc:  # any learner error becomes feedback, never a traceback
+        shown = what or f"{_name(fn)}({', '.join(_short(a) for a in args)})"
+        raise _StopCheck(f"calling {shown} raised {type(exc).__name__}: {exc}") from None
+
+
+def exercise(title):
+    """Turn ``check(fn, fb)`` into ``check(fn) -> Feedback`` that never raises because of ``fn``."""
+    def decorate(check):
+        @functools.wraps(check)
+        def run(your_function):
+            fb = Feedback(title)
+            if not callable(your_function):
+                fb.fail(f"expected a function, received {_short(your_function)}. Pass the function itself, "
+                        "without calling it: check(my_function), not check(my_function()).")
+                return fb
+            try:
+                check(your_function, fb)
+            except _StopCheck as stop:
+                fb.fail(str(stop))
+            return fb
+        return run
+    return decorate
+
+
+def _name(fn):
+    return getattr(fn, "__name__", "your function")
+
+
+def _short(value):
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fmt(a):
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 0:
+        return f"{float(a):.4g}"
+    text = np.array2string(a, precision=4, separator=", ", suppress_small=True, max_line_width=10_000)
+    return " ".join(text.split())  # one line, even for a matrix
+
+
+# =========================================================================== lesson 01
+@exercise("Lesson 01 · one neuron: a = sigmoid(w · x + b)")
+def check_neuron_output(fn, fb):
+    """Check ``fn(x, w, b)`` returns a sigmoid neuron's output ``sigmoid(w · x + b)`` for one sample."""
+    from .neuron import Neuron
+
+    cases = [
+        ([1.0, 2.0], [0.5, -1.0], 0.1),
+        ([0.0, 0.0], [3.0, 3.0], -1.0),
+        ([2.0, -1.0, 0.5], [0.2, 0.4, -0.6], 0.3),
+    ]
+    for x, w, b in cases:
+        x_, w_ = np.array(x), np.array(w)
+        expected = Neuron(weights=w, bias=b, activation="sigmoid")(x_)
+        z = float(np.dot(w_, x_) + b)
+        got = call(fn, x_, w_, b)
+        ok = fb.expect_close(
+            f"x={x}, w={w}, b={b}", got, expected,
+            mistakes={
+                "the weighted sum z without the sigmoid": z,
+                "sigmoid(w · x) without the bias b": activations.sigmoid(np.array(np.dot(w_, x_))),
+                "the element-wise product w * x, not the sum w · x": activations.sigmoid(w_ * x_ + b),
+            },
+            hint="z = np.dot(w, x) + b, then a = 1 / (1 + np.exp(-z)).",
+        )
+        if not ok:
+            return
+
+
+# =========================================================================== lesson 02
+@exercise("Lesson 02 · the derivative of the sigmoid")
+def check_sigmoid_derivative(fn, fb):
+    """Check ``fn(z)`` returns σ'(z) = σ(z)(1 - σ(z)) element-wise, also for large |z|."""
+    s = activations.sigmoid
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    got0 = call(fn, np.array(0.0))
+    if not fb.expect_close("σ'(0)", got0, s.derivative(np.array(0.0)),
+                           mistakes={"σ(0) itself": 0.5, "1 - σ(0)": 0.5, "z(1 - z) with z = 0": 0.0},
+                           hint="σ'(z) = σ(z) · (1 - σ(z)), and σ(0) = 0.5, so σ'(0) = 0.25."):
+        return
+    got = call(fn, z)
+    if not fb.expect_close(f"σ'(z) for z = {_fmt(z)}", got, s.derivative(z),
+                           mistakes={"σ(z) itself, not its derivative": s.forward(z),
+                                     "z(1 - z): the formula applied to z instead of to σ(z)": z * (1 - z),
+                                     "σ(z)(1 + σ(z))": s.forward(z) * (1 + s.forward(z))},
+                           hint="Compute s = σ(z) first, then return s * (1 - s)."):
+        return
+    if not fb.expect_close("symmetry σ'(-z) = σ'(z)", call(fn, -z), got):
+        return
+    big = np.array([-1000.0, -50.0, 50.0, 1000.0])
+    got_big = call(fn, big)
+    fb.expect_close("saturation: σ'(z) for z = ±50, ±1000 (≈ 0)", got_big, s.derivative(big), atol=1e-12,
+                    hint="np.exp(1000) overflows to inf; 1 / (1 + np.exp(-z)) is fine for z > 0 and "
+                         "np.exp(z) / (1 + np.exp(z)) for z < 0.")
+
+
+@exercise("Lesson 02 · the derivative of ReLU")
+def check_relu_derivative(fn, fb):
+    """Check ``fn(z)`` returns ReLU'(z): 1 where z > 0, else 0 (0 at z = 0, as Keras and PyTorch)."""
+    z = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
+    fb.expect_close(f"ReLU'(z) for z = {_fmt(z)}", call(fn, z), activations.relu.derivative(z),
+                    mistakes={"ReLU(z) itself": activations.relu.forward(z),
+                              "1 at z = 0 (use z > 0, not z >= 0)": (z >= 0).astype(float)},
+                    hint="np.where(z > 0, 1.0, 0.0) or (z > 0).astype(float).")
+
+
+# =========================================================================== lesson 03
+@exercise("Lesson 03 · a Dense layer's forward pass: relu(x @ W + b)")
+def check_dense_forward(fn, fb):
+    """Check ``fn(x, kernel, bias)`` returns ``relu(x @ kernel + bias)`` for a batch ``x`` of shape (batch, in)."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 3)).round(2)
+    layer = Dense(2, activation="relu", dtype="float64")
+    layer.build((None, 3))
+    layer.set_weights([rng.normal(size=(3, 2)).round(2), np.array([0.5, -0.25])])
+    kernel, bias = layer.kernel.copy(), layer.bias.copy()
+    expected = layer.forward(x)
+    z = layer.cache[1]
+    got = call(fn, x.copy(), kernel.copy(), bias.copy())
+    fb.expect_close("a batch of 4 samples, 3 inputs -> 2 neurons", got, expected,
+                    mistakes={"z = x @ W + b without relu": z,
+                              "relu(x @ W) without the bias": activations.relu.forward(x @ kernel),
+                              "relu(b) missing x @ W": np.broadcast_to(activations.relu.forward(bias), z.shape)},
+                    hint="x has shape (batch, in) and W has shape (in, units): x @ W has shape (batch, units).")
+    if fb.passed:
+        one = call(fn, x[:1].copy(), kernel.copy(), bias.copy())
+        fb.expect_close("a batch of 1 sample (shape (1, 3))", one, expected[:1])

@@ -1,0 +1,73 @@
+"""Figures that work live in JupyterLab (ipympl) and headless (Agg), plus shared colours.
+
+Under ``%matplotlib widget`` a figure's canvas *is* an ipywidget, so it can sit in a layout next
+to sliders and redraw in place. Anywhere else (a test, a script, ``%matplotlib inline``, no
+ipympl installed) we make a plain ``Figure`` on an Agg canvas: it draws to PNG, never to a window.
+"""
+import io
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+POSITIVE = "#2166ac"   # positive weights: blue
+NEGATIVE = "#d6604d"   # negative weights: red
+NEUTRAL = "#7f7f7f"    # zero / inactive
+HIGHLIGHT = "#f2a900"  # what the lesson is pointing at: amber
+VALUE_CMAP = "PRGn"    # neuron values (diverging around 0: purple < 0 < green)
+SURFACE_CMAP = "viridis"  # a neuron's output over the input plane
+
+
+def is_ipympl_backend():
+    """True when matplotlib's backend is ipympl (``%matplotlib widget`` / ``ipympl``)."""
+    backend = matplotlib.get_backend().lower()
+    return "ipympl" in backend or backend == "widget"
+
+
+def new_figure(figsize=(8, 4), interactive=None, dpi=100):
+    """A new figure: an ipympl canvas if ``interactive`` (default: when the backend is ipympl), else Agg.
+
+    The ipympl figure is made with pyplot's interactive mode off, so it is not shown on its own at
+    the end of the cell: the widget that owns it places ``fig.canvas`` in its layout instead.
+    """
+    if interactive is None:
+        interactive = is_ipympl_backend()
+    if interactive:
+        import matplotlib.pyplot as plt
+
+        with plt.ioff():
+            fig = plt.figure(figsize=figsize, dpi=dpi)
+        canvas = fig.canvas
+        canvas.header_visible = False
+        canvas.footer_visible = False
+        canvas.resizable = False
+        canvas.toolbar_visible = False
+        return fig
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def figure_png(fig, dpi=None):
+    """The figure rendered to PNG bytes (at the figure's own dpi unless ``dpi`` is given)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi or "figure")
+    return buf.getvalue()
+
+
+def weight_colors(weights, max_abs=None, min_width=0.5, max_width=4.0):
+    """Edge colours and widths for weights: blue if positive, red if negative, width by |w|.
+
+    Returns ``(rgba, widths)`` with one row / value per weight (``weights`` is flattened).
+    ``max_abs`` fixes the weight that gets ``max_width`` (default: the largest |w|).
+    """
+    w = np.asarray(weights, dtype=float).ravel()
+    scale = float(max_abs) if max_abs else (float(np.max(np.abs(w))) if w.size else 1.0)
+    scale = scale or 1.0
+    strength = np.clip(np.abs(w) / scale, 0, 1)
+    rgba = np.where((w >= 0)[:, None], to_rgba(POSITIVE), to_rgba(NEGATIVE))
+    rgba[:, 3] = 0.25 + 0.75 * strength
+    widths = min_width + (max_width - min_width) * strength
+    return rgba, widths

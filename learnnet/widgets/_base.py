@@ -1,0 +1,153 @@
+"""``LessonWidget``: what every learnnet widget has in common.
+
+A widget is a *view over engine objects*: it holds no numerics of its own. It has
+
+- controls (ipywidgets sliders, dropdowns...), declared together in ``_make_controls``;
+- one matplotlib figure whose artists are created once, in ``_draw``;
+- one ``_update`` path: read the controls, call the engine, keep the numbers it shows as
+  attributes (so Python, and tests, can read them), and change the existing artists
+  (``set_data``, ``set_array``, ``set_text``). ``update`` then asks the canvas to redraw.
+
+Everything a widget shows can be read without a browser::
+
+    w = NeuronExplorer()
+    w.controls["x1"].value = 2.0     # what a learner's slider does
+    w.z, w.a                          # the numbers now on screen
+    print(w.readout())                # the same numbers as text
+
+Displayed in a notebook, a widget shows its controls and a live figure (ipympl, under
+``%matplotlib widget``) or, without ipympl, a PNG image that is refreshed on every change.
+Its output also carries a PNG and a text read-out, so a committed notebook read statically
+(GitHub, nbviewer) still shows the figure and the numbers.
+"""
+import base64
+import html
+
+import ipywidgets
+
+from ..plotting import figure_png, is_ipympl_backend, new_figure
+
+
+class LessonWidget:
+    """Base class of learnnet's widgets.
+
+    Subclasses set ``figsize`` and implement ``_make_controls``, ``_draw``, ``_update`` and
+    ``readout``. Every public widget must construct with no arguments.
+
+    Args:
+        interactive: ``True`` for a live ipympl figure, ``False`` for a plain Agg figure
+            (tests, scripts), ``None`` (default) to follow matplotlib's current backend.
+    """
+
+    figsize = (8.0, 4.0)
+
+    def __init__(self, interactive=None):
+        if interactive is None:
+            interactive = is_ipympl_backend()
+        self.interactive = bool(interactive)
+        self.controls = self._make_controls()
+        self.fig = new_figure(self.figsize, interactive=self.interactive)
+        self._draw()
+        self._batching = False
+        self._view = None          # the ipywidgets layout, built on first display
+        self._image = None         # the PNG fallback view when there is no ipympl canvas
+        self._readout_html = ipywidgets.HTML()
+        self.update_count = 0      # how many times _update has run (handy in tests)
+        for control in self.controls.values():
+            control.observe(self._on_control_change, names="value")
+        self.update()
+
+    # ------------------------------------------------------- what subclasses write
+    def _make_controls(self):
+        """Return ``{name: ipywidget}``, in the order they are shown."""
+        raise NotImplementedError
+
+    def _draw(self):
+        """Create the axes and every artist on ``self.fig`` (once)."""
+        raise NotImplementedError
+
+    def _update(self):
+        """Read the controls, call the engine, store the shown numbers, change the artists."""
+        raise NotImplementedError
+
+    def readout(self):
+        """The numbers the widget shows, as a few lines of text."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ the update path
+    def _on_control_change(self, change):
+        if not self._batching:
+            self.update()
+
+    def update(self):
+        """Recompute everything from the controls and redraw the figure in place."""
+        self._update()
+        self.update_count += 1
+        self._readout_html.value = (
+            "<pre style='font-size: 12px; line-height: 1.35; margin: 0'>" + html.escape(self.readout()) + "</pre>"
+        )
+        self.fig.canvas.draw_idle()
+        if self._image is not None:
+            self._image.value = figure_png(self.fig)
+
+    def set(self, **values):
+        """Set several controls at once (``w.set(x1=1, w1=-2)``), redrawing once at the end."""
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise KeyError(f"{type(self).__name__} has no control {unknown[0]!r}; its controls are "
+                           f"{', '.join(self.controls)}")
+        self._batching = True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._batching = False
+        self.update()
+        return self
+
+    # ------------------------------------------------------------------- display
+    @property
+    def widget(self):
+        """The ipywidgets layout (controls, read-out and figure), built on first use."""
+        if self._view is None:
+            if self.interactive:
+                figure_view = self.fig.canvas
+            else:
+                self._image = ipywidgets.Image(value=figure_png(self.fig), format="png")
+                figure_view = self._image
+            self._view = self._layout(list(self.controls.values()), self._readout_html, figure_view)
+        return self._view
+
+    def _layout(self, controls, readout, figure_view):
+        """Controls and read-out side by side above the figure. Override for another arrangement."""
+        panel = ipywidgets.HBox(
+            [ipywidgets.VBox(controls, layout=ipywidgets.Layout(min_width="340px")), readout],
+            layout=ipywidgets.Layout(align_items="flex-start", grid_gap="24px"),
+        )
+        return ipywidgets.VBox([panel, figure_view])
+
+    def _repr_mimebundle_(self, **kwargs):
+        # Live front-ends render the widget; static viewers fall back to the PNG; the text is
+        # the read-out, which is also what nbval compares.
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"{type(self).__name__}\n{self.readout()}"
+        bundle["image/png"] = base64.b64encode(figure_png(self.fig)).decode("ascii")
+        return bundle
+
+    def savefig(self, path, **kwargs):
+        """Save the current figure (``fig.savefig``), e.g. for a handout."""
+        self.fig.savefig(path, **kwargs)
+
+    def close(self):
+        """Close the controls and the figure (frees the front-end models)."""
+        for control in self.controls.values():
+            control.close()
+        if self._view is not None:
+            self._view.close()
+        if self.interactive:
+            import matplotlib.pyplot as plt
+
+            plt.close(self.fig)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={c.value!r}' for k, c in self.controls.items())})"
