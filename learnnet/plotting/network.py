@@ -72,7 +72,7 @@ class NetworkDiagram:
             (xa, ya), (xb, yb) = self.node_xy[l][i], self.node_xy[l + 1][j]
             t = 0.3 + 0.4 * (j + 0.5) / sizes[l + 1]  # stagger labels along the edge so they do not collide
             self.edge_texts.append(ax.text(xa + t * (xb - xa), ya + t * (yb - ya), "", ha="center", va="center",
-                                           fontsize=7, zorder=5, visible=False,
+                                           fontsize=8, zorder=5, visible=False,
                                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85)))
         top = max((n - 1) / 2 for n in sizes)
         self.title_texts = [ax.text(l, top + 0.75, "", ha="center", va="bottom", fontsize=9)
@@ -85,6 +85,13 @@ class NetworkDiagram:
         self._weights_rgba = self._edge_rgba.copy()
         self._weights_width = self._edge_width.copy()
         self.highlighted_nodes, self.highlighted_edges = set(), set()
+
+    @property
+    def artists(self):
+        """The artists ``set_weights``/``set_values``/``highlight``/``set_edge_labels`` change, in drawing
+        order (for ``LessonWidget.dynamic``). The column titles are not among them: they rarely change,
+        so a widget that changes them asks for a full redraw."""
+        return [self.edge_artist, self.node_artist, *self.edge_texts, *self.node_texts]
 
     # ------------------------------------------------------------------ content
     def set_layer_titles(self, titles):

@@ -13,5 +13,6 @@ This package (and ``learnnet.plotting``) are the only parts of learnnet that imp
 and ipywidgets.
 """
 from ._base import LessonWidget
+from .neuron import NeuronExplorer
 
-__all__ = ["LessonWidget"]
+__all__ = ["LessonWidget", "NeuronExplorer"]

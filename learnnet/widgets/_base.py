@@ -15,6 +15,10 @@ Everything a widget shows can be read without a browser::
     w.z, w.a                          # the numbers now on screen
     print(w.readout())                # the same numbers as text
 
+Redrawing is fast because only what changes is redrawn: artists registered with ``dynamic``
+are drawn over a saved background (matplotlib's blitting); a change that touches the rest
+(axis limits, a colour bar) calls ``request_full_redraw``. See ``_render``.
+
 Displayed in a notebook, a widget shows its controls and a live figure (ipympl, under
 ``%matplotlib widget``) or, without ipympl, a PNG image that is refreshed on every change.
 Its output also carries a PNG and a text read-out, so a committed notebook read statically
@@ -47,6 +51,11 @@ class LessonWidget:
         self.interactive = bool(interactive)
         self.controls = self._make_controls()
         self.fig = new_figure(self.figsize, interactive=self.interactive)
+        self._dynamic_artists = []  # redrawn on every update, over the saved background
+        self._background = None
+        self._needs_full_redraw = True
+        self._saving = False
+        self.fig.canvas.mpl_connect("draw_event", self._on_full_draw)
         self._draw()
         self._batching = False
         self._view = None          # the ipywidgets layout, built on first display
@@ -70,6 +79,25 @@ class LessonWidget:
         """Read the controls, call the engine, store the shown numbers, change the artists."""
         raise NotImplementedError
 
+    # ---------------------------------------------------------- helpers for _draw
+    def dynamic(self, *artists):
+        """Mark artists that ``_update`` changes: they are redrawn on every update (in this order)."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._dynamic_artists.append(artist)
+        return artists[0] if len(artists) == 1 else artists
+
+    def request_full_redraw(self):
+        """Say that ``_update`` changed something outside the dynamic artists (limits, ticks, colour bar)."""
+        self._needs_full_redraw = True
+
+    def set_limits(self, ax, xlim=None, ylim=None):
+        """Set axis limits, asking for a full redraw only when they really change."""
+        for current, new, setter in ((ax.get_xlim(), xlim, ax.set_xlim), (ax.get_ylim(), ylim, ax.set_ylim)):
+            if new is not None and tuple(map(float, new)) != tuple(map(float, current)):
+                setter(*new)
+                self.request_full_redraw()
+
     def readout(self):
         """The numbers the widget shows, as a few lines of text."""
         raise NotImplementedError
@@ -86,9 +114,43 @@ class LessonWidget:
         self._readout_html.value = (
             "<pre style='font-size: 12px; line-height: 1.35; margin: 0'>" + html.escape(self.readout()) + "</pre>"
         )
-        self.fig.canvas.draw_idle()
+        self._render()
         if self._image is not None:
-            self._image.value = figure_png(self.fig)
+            self._image.value = self.png()
+
+    def _render(self):
+        """Redraw: the dynamic artists over the saved background, or the whole figure if needed."""
+        canvas = self.fig.canvas
+        if self._background is None or self._needs_full_redraw:
+            canvas.draw()  # _on_full_draw saves the new background and draws the dynamic artists
+            return
+        canvas.restore_region(self._background)
+        for artist in self._dynamic_artists:
+            self.fig.draw_artist(artist)
+        canvas.blit(self.fig.bbox)
+
+    def _on_full_draw(self, event):
+        # Any full draw (ours, or one the ipympl front-end asks for) leaves out animated artists:
+        # keep the result as the background, then draw the dynamic artists on top.
+        if self._saving:
+            return
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        for artist in self._dynamic_artists:
+            self.fig.draw_artist(artist)
+        self._needs_full_redraw = False
+
+    def png(self, dpi=None):
+        """The whole figure, dynamic artists included, as PNG bytes."""
+        self._saving = True
+        for artist in self._dynamic_artists:
+            artist.set_animated(False)
+        try:
+            return figure_png(self.fig, dpi=dpi)
+        finally:
+            for artist in self._dynamic_artists:
+                artist.set_animated(True)
+            self._saving = False
+            self._needs_full_redraw = True  # saving drew into the canvas's buffer
 
     def set(self, **values):
         """Set several controls at once (``w.set(x1=1, w1=-2)``), redrawing once at the end."""
@@ -113,7 +175,7 @@ class LessonWidget:
             if self.interactive:
                 figure_view = self.fig.canvas
             else:
-                self._image = ipywidgets.Image(value=figure_png(self.fig), format="png")
+                self._image = ipywidgets.Image(value=self.png(), format="png")
                 figure_view = self._image
             self._view = self._layout(list(self.controls.values()), self._readout_html, figure_view)
         return self._view
@@ -131,12 +193,13 @@ class LessonWidget:
         # the read-out, which is also what nbval compares.
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"{type(self).__name__}\n{self.readout()}"
-        bundle["image/png"] = base64.b64encode(figure_png(self.fig)).decode("ascii")
+        bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
         return bundle
 
-    def savefig(self, path, **kwargs):
-        """Save the current figure (``fig.savefig``), e.g. for a handout."""
-        self.fig.savefig(path, **kwargs)
+    def savefig(self, path, dpi=None):
+        """Save the current figure as a PNG file, e.g. for a handout."""
+        with open(path, "wb") as f:
+            f.write(self.png(dpi=dpi))
 
     def close(self):
         """Close the controls and the figure (frees the front-end models)."""
