@@ -16,8 +16,10 @@ read; the API follows Keras, so what you learn here carries over to ``tf.keras``
 """
 from . import activations, config, initializers, layers, utils
 from . import gradcheck
+from . import callbacks, metrics, models
 from .neuron import Neuron
 
 __version__ = "0.1.0"
 
-__all__ = ["Neuron", "activations", "config", "initializers", "layers", "utils", "gradcheck", "__version__"]
+__all__ = ["Neuron", "activations", "config", "initializers", "layers", "utils", "gradcheck", "callbacks", "metrics",
+           "models", "__version__"]

@@ -190,6 +190,46 @@ def check_layer(layer, x, training=False, seed=0, max_checks=None, tolerance=TOL
     return check_layers([layer], x, training=training, seed=seed, max_checks=max_checks, tolerance=tolerance)
 
 
+def check_model(model, x, training=False, seed=0, max_checks=None, tolerance=TOLERANCE):
+    """Check backpropagation through a whole model (``Sequential`` or functional ``Model``).
+
+    As in ``check_layers``, ``L = sum(r * output)`` (summed over the outputs of a model
+    with several); ``model.backward`` must give dL/d(each input) and fill every layer's
+    gradients, summed over the calls of a shared layer. ``x`` is an array, or a list
+    for a model with several inputs. One row per input and per trainable weight.
+    """
+    rng = np.random.default_rng(seed)
+    twin = to_float64(model)
+    if not twin.built:
+        twin.build((None,) + np.shape(x)[1:])
+    several = twin._inputs_are_list
+    xs = [as_float_array(v, f"x[{i}]" if several else "x", dtype=np.float64).copy()
+          for i, v in enumerate(x if several else [x])]
+
+    def outputs():
+        out = twin.forward(xs if several else xs[0], training=training)
+        return out if isinstance(out, list) else [out]
+
+    upstream = [rng.standard_normal(np.shape(o)) for o in outputs()]
+    in_grads = twin.backward(upstream if twin._outputs_are_list else upstream[0])
+    in_grads = in_grads if several else [in_grads]
+    scalar = lambda: float(sum(np.sum(o * r) for o, r in zip(outputs(), upstream)))  # noqa: E731
+
+    rows = []
+    for i, (v, grad) in enumerate(zip(xs, in_grads)):
+        idx = _pick(v.shape, max_checks, rng)
+        grad = np.zeros_like(v) if grad is None else grad
+        rows.append(_compare(f"input {i}" if several else "input x", grad, numerical_gradient(scalar, v, idx),
+                             idx, tolerance))
+    for layer in twin._leaf_layers():
+        for name, analytic in zip(layer._names(True), layer.get_gradients() if layer._names(True) else []):
+            w = getattr(layer, name)
+            idx = _pick(w.shape, max_checks, rng)
+            rows.append(_compare(f"{layer.name}.{name}", analytic, numerical_gradient(scalar, w, idx), idx,
+                                 tolerance))
+    return GradcheckReport(f"{type(model).__name__} {model.name!r}", rows, tolerance)
+
+
 def gradcheck(obj, *args, **kwargs):
     """Check whatever ``obj`` is: an activation (or its name), a loss, a layer, or a list of layers/a model."""
     from . import losses as losses_module
@@ -200,6 +240,8 @@ def gradcheck(obj, *args, **kwargs):
         return check_loss(obj, *args, **kwargs)
     if isinstance(obj, Layer) and getattr(obj, "layers", None) is None:
         return check_layer(obj, *args, **kwargs)
+    if isinstance(obj, Layer) and hasattr(obj, "_leaf_layers"):   # a Sequential or functional model
+        return check_model(obj, *args, **kwargs)
     if isinstance(obj, (list, tuple)) or getattr(obj, "layers", None) is not None:
         return check_layers(getattr(obj, "layers", obj), *args, **kwargs)
     raise TypeError(f"gradcheck does not know how to check {obj!r}: pass an activation, a loss, a layer or a list of layers")

@@ -1,5 +1,7 @@
 """Layers: the building blocks of a network. Each has ``forward`` and ``backward`` side by side."""
 from .base import Layer, clear_session
 from .core import Activation, Dense
+from .input_layer import Input, InputLayer
 
 __all__ = ["Layer", "Dense", "Activation", "clear_session"]
+__all__ += ["Input", "InputLayer"]

@@ -1,0 +1,645 @@
+r"""Training: ``compile``, ``fit``, ``evaluate``, ``predict``, shared by every model.
+
+``fit`` is the loop you would write by hand, with Keras's bookkeeping around it::
+
+    for epoch in range(epochs):
+        shuffle the samples
+        for each batch (x_batch, y_batch):
+            y_pred = model.forward(x_batch, training=True)      # forward pass
+            loss   = loss_fn(y_batch, y_pred)                   # how wrong
+            grad   = loss_fn.gradient(y_batch, y_pred)          # dL/dy_pred
+            model.backward(grad)                                # dL/dW for every layer
+            optimizer.apply_gradients(model.grads_and_vars())   # W -= step
+        (then the validation data, if any, is evaluated)
+
+Bookkeeping, as Keras 3:
+
+- The epoch's ``loss`` is the mean of the batch losses weighted by batch size (so the
+  mean over samples); each metric averages over every sample of the epoch. Both
+  describe the weights *as they changed during the epoch*, not the final ones.
+- ``validation_split=0.2`` keeps the *last* 20 % of the samples (before any
+  shuffling) for validation; ``val_loss``/``val_accuracy`` are computed on them after
+  each epoch with the epoch's final weights.
+- ``fit`` returns a ``History``: ``history.history["loss"]`` lists the epoch losses.
+- Shuffling draws from ``learnnet.utils.get_rng()``: after ``set_random_seed(s)`` two
+  identical runs give identical weights, bit for bit.
+
+Every argument and array is checked before anything changes: a failed call leaves
+the model (and your arrays) as they were, and the error says what to fix.
+"""
+import math
+
+import numpy as np
+
+from .. import callbacks as callbacks_module
+from .. import losses as losses_module
+from .. import metrics as metrics_module
+from .. import optimizers as optimizers_module
+from .._checks import as_float_array
+from ..utils import get_rng
+
+
+class Trainer:
+    """The training machinery of ``Model`` (and so of ``Sequential``)."""
+
+    def _init_training(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None              # what compile received, as in Keras
+        self.stop_training = False
+        self.history = None
+        self._losses = []             # one Loss object (or None) per output
+        self._loss_weights = []
+        self._metric_specs = []       # per output: the metric identifiers given to compile
+        self._metric_objects = None   # per output: Metric objects, made from the first data seen
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._output_loss_trackers = []
+        self._optimizer_params = []   # weights in the order the optimizer first saw them (for saving)
+        self._optimizer_seen = set()
+        self._train_leaves = []
+        self._skip_nodes = frozenset()
+
+    # ----------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, **kwargs):
+        """Choose the optimizer, the loss and the metrics to report.
+
+        Args:
+            optimizer: a name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ``"adagrad"``) or an optimizer object.
+            loss: a name (``"categorical_crossentropy"``, ``"mse"``, ...) or a loss object; for several
+                outputs, one for all, a list, or a dict by output name.
+            loss_weights: for several outputs, how much each output's loss counts in the total.
+            metrics: e.g. ``["accuracy"]``; for several outputs, a list of lists or a dict by output name.
+                ``"accuracy"``/``"acc"`` becomes binary, categorical or sparse categorical accuracy
+                from the shapes of the targets and outputs, as in Keras.
+        """
+        ignored = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
+        unknown = set(kwargs) - ignored
+        if unknown:
+            raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}. It takes optimizer, "
+                            "loss, loss_weights and metrics.")
+        names = self._output_names()
+        n = len(names)
+        optimizer = optimizers_module.get(optimizer)
+        if optimizer is None:
+            raise ValueError("compile() needs an optimizer, e.g. optimizer='adam'.")
+        losses = self._per_output(loss, "loss", names)
+        losses = [losses_module.get(item) for item in losses]
+        if loss_weights is None:
+            weights = [1.0] * n
+        else:
+            weights = self._per_output(loss_weights, "loss_weights", names, single_ok=False)
+            weights = [1.0 if w is None else float(w) for w in weights]
+        if metrics is None:
+            specs = [[] for _ in range(n)]
+        elif isinstance(metrics, dict):
+            specs = self._per_output(metrics, "metrics", names)
+            specs = [[] if m is None else (list(m) if isinstance(m, (list, tuple)) else [m]) for m in specs]
+        elif isinstance(metrics, (list, tuple)) and n > 1:
+            if len(metrics) != n or not all(isinstance(m, (list, tuple)) or m is None for m in metrics):
+                raise ValueError(
+                    f"Invalid `metrics` for a model with {n} outputs {names}: give a list of {n} lists "
+                    f"(e.g. metrics=[['accuracy'], []]) or a dict by output name (e.g. metrics={{'{names[0]}': "
+                    f"'accuracy'}}). Received: metrics={metrics!r}"
+                )
+            specs = [list(m or []) for m in metrics]
+        else:
+            specs = [list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]]
+        for spec in specs:
+            for identifier in spec:
+                if not (isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc")):
+                    metrics_module.get(identifier)   # an unknown name fails now, with a suggestion
+        # All checked: now change the model.
+        self.optimizer, self.loss, self.compiled = optimizer, loss, True
+        self._losses, self._loss_weights, self._metric_specs = losses, weights, specs
+        self._metric_objects = None
+        self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in names] if n > 1 else []
+        self._optimizer_params, self._optimizer_seen = [], set()
+
+    def _output_names(self):
+        """The output layers' names (Keras names per-output losses and metrics after them)."""
+        if not self.outputs:
+            return ["output"]
+        names = [t._keras_history[0].name for t in self.outputs]
+        return [name if names.count(name) == 1 else f"{name}_{i}" for i, name in enumerate(names)]
+
+    @staticmethod
+    def _per_output(value, what, names, single_ok=True):
+        """One entry per output from a single value, a list, or a dict by output name."""
+        n = len(names)
+        if isinstance(value, dict):
+            unknown = set(value) - set(names)
+            if unknown:
+                raise ValueError(f"`{what}` has keys {sorted(unknown)} that are not output names; "
+                                 f"the outputs are {names}.")
+            return [value.get(name) for name in names]
+        if isinstance(value, (list, tuple)) and (n > 1 or not single_ok):
+            if len(value) != n:
+                raise ValueError(f"`{what}` has {len(value)} entries but the model has {n} outputs {names}.")
+            return list(value)
+        return [value] * n
+
+    def _require_compiled(self, who):
+        if not self.compiled:
+            raise ValueError(
+                f"You must call `compile()` before using the model (here: `{who}()`), e.g. "
+                "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])."
+            )
+        if all(loss is None for loss in self._losses):
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, e.g. loss='mse'.")
+
+    # ---------------------------------------------------------- metric objects
+    @property
+    def metrics(self):
+        """The Metric objects: the loss tracker first, then the per-output losses and compiled metrics."""
+        if not self.compiled:
+            return []
+        objects = [m for per_output in (self._metric_objects or []) for m in per_output]
+        return [self._loss_tracker] + self._output_loss_trackers + objects
+
+    @property
+    def metrics_names(self):
+        """As Keras 3: ``['loss', 'compile_metrics']`` (the metrics' own names are the ``History`` keys)."""
+        if not self.compiled:
+            return []
+        names = ["loss"]
+        if any(self._metric_specs):
+            names.append("compile_metrics")
+        return names + [t.name for t in self._output_loss_trackers]
+
+    def _build_metrics(self, ys, out_shapes):
+        """Make the Metric objects once the shapes of targets and outputs are known."""
+        objects = []
+        for spec, y, out_shape in zip(self._metric_specs, ys, out_shapes):
+            made = []
+            for identifier in spec:
+                if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+                    is_binary = out_shape[-1] == 1
+                    is_sparse = y.ndim < len(out_shape) or (y.shape[-1] == 1 and out_shape[-1] != 1)
+                    cls = (metrics_module.BinaryAccuracy if is_binary else
+                           metrics_module.SparseCategoricalAccuracy if is_sparse else
+                           metrics_module.CategoricalAccuracy)
+                    metric = cls(name=identifier)
+                else:
+                    metric = metrics_module.get(identifier)
+                    if isinstance(identifier, str):
+                        metric.name = identifier   # the History key is what you wrote
+                made.append(metric)
+            objects.append(made)
+        self._metric_objects = objects
+
+    def reset_metrics(self):
+        """Start every metric (and the loss average) afresh."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _logs(self):
+        """The current metric values, keys sorted as Keras's logs are."""
+        logs = {"loss": self._loss_tracker.result()}
+        multi = len(self._losses) > 1
+        for tracker in self._output_loss_trackers:
+            logs[tracker.name] = tracker.result()
+        for name, per_output in zip(self._output_names(), self._metric_objects or []):
+            for metric in per_output:
+                logs[f"{name}_{metric.name}" if multi else metric.name] = metric.result()
+        return dict(sorted(logs.items()))
+
+    def _ordered_values(self, logs):
+        """``evaluate``'s list: loss, the per-output losses, then the metrics (Keras's order)."""
+        first = ["loss"] + [t.name for t in self._output_loss_trackers]
+        if len(self._losses) == 1:
+            first += [m.name for m in (self._metric_objects or [[]])[0]]
+        values = [logs[k] for k in first if k in logs] + [logs[k] for k in sorted(logs) if k not in first]
+        return values[0] if len(values) == 1 else values
+
+    # ------------------------------------------------------------ data checks
+    def _prepare_x(self, x, who):
+        """The input arrays as a list (one per model input), as float arrays, checked."""
+        n_inputs = max(len(self.inputs), 1)
+        if x is None:
+            raise ValueError(f"{who}() needs input data `x`.")
+        if isinstance(x, dict):
+            names = [t._keras_history[0].name for t in self.inputs]
+            missing = [name for name in names if name not in x]
+            if missing:
+                raise ValueError(f"`x` is a dict without the inputs {missing}; the model's inputs are {names}.")
+            items = [x[name] for name in names]
+        elif n_inputs > 1:
+            if not isinstance(x, (list, tuple)) or len(x) != n_inputs:
+                raise ValueError(f"Model '{self.name}' has {n_inputs} inputs, so `x` must be a list of "
+                                 f"{n_inputs} arrays; received {_describe_data(x)}.")
+            items = list(x)
+        elif isinstance(x, (list, tuple)) and len(x) == 1 and isinstance(x[0], np.ndarray):
+            items = [x[0]]
+        else:
+            items = [x]
+        xs = []
+        for i, item in enumerate(items):
+            name = "x" if len(items) == 1 else f"x[{i}]"
+            arr = as_float_array(item, name, dtype=self.dtype)
+            if arr.ndim == 0 or arr.shape[0] == 0:
+                raise ValueError(f"`{name}` is empty (shape {arr.shape}): {who}() needs at least one sample, "
+                                 "with the samples along the first axis.")
+            if self.built:
+                arr = self._check_input_shape(arr, self.inputs[i], name)
+            xs.append(arr)
+        return xs
+
+    def _check_input_shape(self, arr, tensor, name):
+        expected = tensor.shape
+        if arr.ndim == len(expected) - 1 and expected[-1] == 1:
+            arr = arr[..., None]            # (N,) for inputs of shape (None, 1), as Keras accepts
+        if len(expected) == arr.ndim and all(e is None or e == g for e, g in zip(expected[1:], arr.shape[1:])):
+            return arr
+        first = next((n.layer for n in self._nodes if any(t is tensor for t in n.input_tensors)), None)
+        where = (f"{first._shape_message(arr.shape)} " if first is not None and first.built
+                 and not isinstance(first.input_shape[0], (tuple, list)) else "")
+        raise ValueError(f"{where}Model '{self.name}' takes inputs of shape {expected} (None = any batch size); "
+                         f"`{name}` has shape {arr.shape}.")
+
+    def _prepare_y(self, y, n_samples, out_shapes):
+        """The target arrays as a list (one per output), checked against the outputs and the losses."""
+        names = self._output_names()
+        if y is None:
+            raise ValueError("`y` (the targets) is missing: fit/evaluate need y, e.g. model.fit(x_train, y_train).")
+        if isinstance(y, dict):
+            missing = [name for name, loss in zip(names, self._losses) if name not in y and loss is not None]
+            if missing:
+                raise ValueError(f"`y` is a dict without targets for the outputs {missing}; outputs are {names}.")
+            items = [y.get(name) for name in names]
+        elif len(names) > 1:
+            if not isinstance(y, (list, tuple)) or len(y) != len(names):
+                raise ValueError(f"Model '{self.name}' has {len(names)} outputs {names}, so `y` must be a list of "
+                                 f"{len(names)} arrays (or a dict by output name); received {_describe_data(y)}.")
+            items = list(y)
+        elif isinstance(y, (list, tuple)) and len(y) == 1 and isinstance(y[0], np.ndarray):
+            items = [y[0]]
+        else:
+            items = [y]
+        ys = []
+        for i, (item, out_shape, loss) in enumerate(zip(items, out_shapes, self._losses)):
+            name = "y" if len(items) == 1 else f"y[{i}]"
+            if item is None:
+                ys.append(None)
+                continue
+            arr = as_float_array(item, name, dtype=self.dtype)
+            if arr.ndim == 0 or arr.shape[0] == 0:
+                raise ValueError(f"`{name}` is empty (shape {arr.shape}): it needs one target per sample.")
+            if arr.shape[0] != n_samples:
+                raise ValueError(f"`x` and `{name}` must have the same number of samples (the first axis): x has "
+                                 f"{n_samples} and {name} has {arr.shape[0]} (shape {arr.shape}).")
+            _check_targets(arr, out_shape, loss, name, names[i], len(items) > 1)
+            ys.append(arr)
+        return ys
+
+    def _output_shapes(self, xs):
+        """The output shapes, worked out without building anything if the model is not built yet."""
+        if self.built:
+            return [t.shape for t in self.outputs]
+        shape = (None,) + tuple(xs[0].shape[1:])
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return [shape]
+
+    def _prepare(self, x, y, who):
+        """Check everything about ``x`` and ``y``; build the metrics on first use. Returns lists of arrays."""
+        xs = self._prepare_x(x, who)
+        n = xs[0].shape[0]
+        for i, arr in enumerate(xs[1:], start=1):
+            if arr.shape[0] != n:
+                raise ValueError(f"All inputs must have the same number of samples: x[0] has {n}, "
+                                 f"x[{i}] has {arr.shape[0]}.")
+        out_shapes = self._output_shapes(xs)
+        ys = self._prepare_y(y, n, out_shapes)
+        if self._metric_objects is None:
+            self._build_metrics(ys, out_shapes)
+        return xs, ys
+
+    # ------------------------------------------------------------------ steps
+    def _begin_training(self):
+        """Work out, once per fit, which weights train and which layer calls backward can skip.
+
+        A call needs its backward only if it has trainable weights or feeds one that does
+        (through the graph): a frozen base (transfer learning) is then never backpropagated.
+        """
+        self._train_leaves = self._trainable_leaves()
+        trainable = {id(leaf) for leaf in self._train_leaves}
+        needed = {}
+        for node in self._nodes:
+            leaves = node.layer._leaf_layers() if hasattr(node.layer, "_leaf_layers") else [node.layer]
+            needed[node] = (any(id(leaf) in trainable for leaf in leaves)
+                            or any(needed.get(parent, False) for parent in node.parent_nodes))
+        self._skip_nodes = frozenset(node for node, need in needed.items() if not need)
+
+    def _train_step(self, xs, ys):
+        """One batch: forward, loss, backward, optimizer step. Returns the running logs."""
+        n = xs[0].shape[0]
+        y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=True)
+        preds = y_pred if self._outputs_are_list else [y_pred]
+        upstream = self._losses_and_gradients(ys, preds, n)
+        self._backpropagate(upstream if self._outputs_are_list else upstream[0], skip=self._skip_nodes)
+        self._apply_gradients()
+        return self._logs()
+
+    def _losses_and_gradients(self, ys, preds, n, gradients=True):
+        """Add the batch's loss and metrics to the running averages; return dL/d(each output)."""
+        total, upstream = 0.0, []
+        for i, (loss, y, pred) in enumerate(zip(self._losses, ys, preds)):
+            if loss is None or y is None:
+                upstream.append(np.zeros_like(pred))
+                continue
+            value = loss(y, pred) * self._loss_weights[i]
+            total += value
+            if self._output_loss_trackers:
+                self._output_loss_trackers[i].update_state(value, sample_weight=n)
+            if gradients:
+                grad = loss.gradient(y, pred)
+                upstream.append(grad if self._loss_weights[i] == 1 else grad * self._loss_weights[i])
+            for metric in self._metric_objects[i]:
+                metric.update_state(y, pred)
+        self._loss_tracker.update_state(total, sample_weight=n)
+        return upstream
+
+    def _apply_gradients(self):
+        pairs = [(leaf.grads.get(name), getattr(leaf, name))
+                 for leaf in self._train_leaves for name in leaf._names(True)]
+        for _, param in pairs:
+            if id(param) not in self._optimizer_seen:     # remember the optimizer's order, for saving
+                self._optimizer_seen.add(id(param))
+                self._optimizer_params.append(param)
+        self.optimizer.apply_gradients(pairs)
+
+    def _test_step(self, xs, ys):
+        y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=False)
+        self._losses_and_gradients(ys, y_pred if self._outputs_are_list else [y_pred], xs[0].shape[0],
+                                   gradients=False)
+        return self._logs()
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` passes over ``(x, y)`` in batches of ``batch_size`` (32 by default).
+
+        Returns a ``History`` whose ``.history`` dict holds, per epoch, ``loss``, each metric
+        and (with validation data) ``val_loss`` and ``val_<metric>``.
+
+        Args:
+            x, y: the inputs and targets (arrays, or lists/dicts of arrays for several inputs/outputs).
+            batch_size: samples per gradient step (default 32).
+            epochs: the epoch to stop at (with ``initial_epoch``, training runs epochs initial_epoch..epochs-1).
+            verbose: ``"auto"``/1 a progress bar, 2 one line per epoch, 0 silent.
+            callbacks: a list of ``learnnet.callbacks.Callback`` objects.
+            validation_split: the fraction of the data, taken from the end, to hold out for validation.
+            validation_data: ``(x_val, y_val)`` to evaluate after each epoch (overrides validation_split).
+            shuffle: reshuffle the training samples before each epoch.
+            initial_epoch: the epoch to start from (to resume a previous fit).
+            validation_batch_size, validation_freq: as in Keras.
+        """
+        self._require_compiled("fit")
+        _unsupported(class_weight=class_weight, sample_weight=sample_weight, steps_per_epoch=steps_per_epoch,
+                     validation_steps=validation_steps)
+        batch_size = _check_batch_size(batch_size)
+        val_batch_size = batch_size if validation_batch_size is None else _check_batch_size(validation_batch_size,
+                                                                                            "validation_batch_size")
+        epochs = _check_count(epochs, "epochs")
+        initial_epoch = _check_count(initial_epoch, "initial_epoch")
+        validation_freq = _check_count(validation_freq, "validation_freq", minimum=1)
+        verbose = _check_verbose(verbose)
+        if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float)) \
+                or not 0 <= validation_split < 1:
+            raise ValueError(f"`validation_split` must be a number in [0, 1), the fraction of the data held out; "
+                             f"received validation_split={validation_split!r}")
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise ValueError(f"`shuffle` must be True or False; received shuffle={shuffle!r}")
+        xs, ys = self._prepare(x, y, "fit")
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2:
+                raise ValueError("`validation_data` must be a tuple (x_val, y_val); received "
+                                 f"{_describe_data(validation_data)}.")
+            val_xs = self._prepare_x(validation_data[0], "fit")
+            val = (val_xs, self._prepare_y(validation_data[1], val_xs[0].shape[0], self._output_shapes(val_xs)))
+        elif validation_split:
+            n = xs[0].shape[0]
+            split_at = int(math.floor(n * (1.0 - validation_split)))
+            if split_at == 0 or split_at == n:
+                raise ValueError(f"Training data contains {n} samples, which is not sufficient to split it into a "
+                                 f"validation and training set as specified by `validation_split={validation_split}`. "
+                                 "Either provide more data, or a different value for the `validation_split` argument.")
+            val = ([a[split_at:] for a in xs], [None if a is None else a[split_at:] for a in ys])
+            xs, ys = [a[:split_at] for a in xs], [None if a is None else a[:split_at] for a in ys]
+        if not self.built:
+            self._build_from_data(xs[0])
+        # ------------------------------------------------- all checked: train
+        n = xs[0].shape[0]
+        steps = math.ceil(n / batch_size)
+        callback_list = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                                      model=self, verbose=verbose, epochs=epochs, steps=steps)
+        self._begin_training()
+        self.stop_training = False
+        callback_list.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            if shuffle:
+                order = get_rng().permutation(n)
+                bx, by = [a[order] for a in xs], [None if a is None else a[order] for a in ys]
+            else:
+                bx, by = xs, ys
+            for step in range(steps):
+                callback_list.on_train_batch_begin(step)
+                batch = slice(step * batch_size, (step + 1) * batch_size)
+                logs = self._train_step([a[batch] for a in bx], [None if a is None else a[batch] for a in by])
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = self._logs()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._run_evaluation(val[0], val[1], val_batch_size, callback_list)
+                epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs)
+        return self.history
+
+    # ---------------------------------------------------------------- evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """The loss and metrics on ``(x, y)`` (no training). Returns ``[loss, metric, ...]`` (just the
+        loss if there are no metrics) or, with ``return_dict=True``, a dict."""
+        self._require_compiled("evaluate")
+        _unsupported(sample_weight=sample_weight, steps=steps)
+        batch_size = _check_batch_size(batch_size)
+        verbose = _check_verbose(verbose)
+        xs, ys = self._prepare(x, y, "evaluate")
+        if not self.built:
+            self._build_from_data(xs[0])
+        callback_list = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                                      verbose=verbose, epochs=1,
+                                                      steps=math.ceil(xs[0].shape[0] / batch_size))
+        logs = self._run_evaluation(xs, ys, batch_size, callback_list)
+        return logs if return_dict else self._ordered_values(logs)
+
+    def _run_evaluation(self, xs, ys, batch_size, callback_list):
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs = {}
+        for step in range(math.ceil(xs[0].shape[0] / batch_size)):
+            callback_list.on_test_batch_begin(step)
+            batch = slice(step * batch_size, (step + 1) * batch_size)
+            logs = self._test_step([a[batch] for a in xs], [None if a is None else a[batch] for a in ys])
+            callback_list.on_test_batch_end(step, logs)
+        callback_list.on_test_end(logs)
+        return logs
+
+    # ----------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for ``x``, batch by batch (no compile needed)."""
+        _unsupported(steps=steps)
+        batch_size = _check_batch_size(batch_size)
+        verbose = _check_verbose(verbose)
+        xs = self._prepare_x(x, "predict")
+        if not self.built:
+            self._build_from_data(xs[0])
+        n = xs[0].shape[0]
+        steps = math.ceil(n / batch_size)
+        callback_list = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                                      verbose=verbose, epochs=1, steps=steps)
+        callback_list.on_predict_begin()
+        pieces = []
+        for step in range(steps):
+            callback_list.on_predict_batch_begin(step)
+            batch = [a[step * batch_size:(step + 1) * batch_size] for a in xs]
+            out = self.forward(batch if self._inputs_are_list else batch[0], training=False)
+            pieces.append(out if self._outputs_are_list else [out])
+            callback_list.on_predict_batch_end(step, {"outputs": out})
+        callback_list.on_predict_end()
+        outputs = [np.concatenate(parts) for parts in zip(*pieces)]
+        return outputs if self._outputs_are_list else outputs[0]
+
+    # ------------------------------------------------------------ one batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient step on this batch. Returns its loss and metrics (as ``evaluate`` does)."""
+        self._require_compiled("train_on_batch")
+        _unsupported(sample_weight=sample_weight, class_weight=class_weight)
+        xs, ys = self._prepare(x, y, "train_on_batch")
+        if not self.built:
+            self._build_from_data(xs[0])
+        self._begin_training()
+        self.reset_metrics()
+        logs = self._train_step(xs, ys)
+        return logs if return_dict else self._ordered_values(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss and metrics on this batch, without training."""
+        self._require_compiled("test_on_batch")
+        _unsupported(sample_weight=sample_weight)
+        xs, ys = self._prepare(x, y, "test_on_batch")
+        if not self.built:
+            self._build_from_data(xs[0])
+        self.reset_metrics()
+        logs = self._test_step(xs, ys)
+        return logs if return_dict else self._ordered_values(logs)
+
+    def predict_on_batch(self, x):
+        """The outputs for this one batch."""
+        xs = self._prepare_x(x, "predict_on_batch")
+        return self.forward(xs if self._inputs_are_list else xs[0], training=False)
+
+
+# -------------------------------------------------------------- argument checks ----
+
+def _describe_data(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"{type(value).__name__}"
+
+
+def _check_batch_size(batch_size, name="batch_size"):
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"Received an invalid value for `{name}`, expected a positive integer (samples per "
+                         f"gradient step, 32 by default). Received: {name}={batch_size!r}")
+    return int(batch_size)
+
+
+def _check_count(value, name, minimum=0):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"Received an invalid value for `{name}`, expected an integer >= {minimum}. "
+                         f"Received: {name}={value!r}")
+    return int(value)
+
+
+def _check_verbose(verbose):
+    if verbose == "auto":
+        return "auto"
+    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0 (silent), 1 (progress bar) or 2 (one line per epoch); "
+                         f"received verbose={verbose!r}")
+    return int(verbose)
+
+
+def _unsupported(**kwargs):
+    for name, value in kwargs.items():
+        if value is not None:
+            raise NotImplementedError(f"learnnet does not support `{name}` yet; leave it as None.")
+
+
+def _check_targets(y, out_shape, loss, name, output_name, multi):
+    """Teaching errors for targets that do not fit the output or the loss."""
+    if loss is None:
+        return
+    where = f"the output '{output_name}'" if multi else f"the last layer '{output_name}'"
+    width = out_shape[-1]
+    n = y.shape[0]
+    if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
+        labels = y[..., 0] if y.ndim == len(out_shape) and y.shape[-1] == 1 else y
+        if y.ndim == len(out_shape) and width is not None and y.shape[-1] == width and width > 1:
+            raise ValueError(
+                f"`{name}` looks one-hot encoded (shape {y.shape}), but sparse_categorical_crossentropy expects one "
+                f"integer label per sample, shape ({n},). Use loss='categorical_crossentropy' with one-hot targets, "
+                f"or pass the labels: {name}.argmax(axis=-1)."
+            )
+        if labels.shape[1:] != tuple(out_shape[1:-1]):
+            raise ValueError(f"`{name}` has shape {y.shape}, but sparse_categorical_crossentropy needs one integer "
+                             f"label per sample for {where} (output shape {out_shape}): shape ({n},).")
+        if np.any(labels != np.round(labels)):
+            bad = labels[labels != np.round(labels)].flat[0]
+            raise ValueError(f"`{name}` must hold integer class labels for sparse_categorical_crossentropy; "
+                             f"received values such as {bad:g}.")
+        low, high = float(labels.min()), float(labels.max())
+        if width is not None and (low < 0 or high >= width):
+            raise ValueError(
+                f"`{name}` holds class labels from {low:g} to {high:g}, but {where} has {width} units, so labels "
+                f"must be in 0..{width - 1}. The last layer needs one unit per class: Dense({int(high) + 1}, "
+                "activation='softmax') for these labels, or check the labels."
+            )
+    elif isinstance(loss, losses_module.CategoricalCrossentropy):
+        if y.ndim == len(out_shape) - 1 or (y.ndim == len(out_shape) and y.shape[-1] == 1 and width != 1):
+            raise ValueError(
+                f"`{name}` holds integer class labels (shape {y.shape}), but categorical_crossentropy expects "
+                f"one-hot rows of shape ({n}, {width}). Use loss='sparse_categorical_crossentropy' with integer "
+                f"labels, or one-hot encode them: learnnet.utils.to_categorical({name}, {width})."
+            )
+        if not _fits(y.shape, out_shape):
+            raise ValueError(
+                f"`{name}` has shape {y.shape} ({y.shape[-1]} columns), but {where} outputs {width} values per "
+                f"sample (output shape {out_shape}). For one-hot labels of {y.shape[-1]} classes the last layer "
+                f"needs {y.shape[-1]} units: Dense({y.shape[-1]}, activation='softmax')."
+            )
+    else:
+        squeezed = y.ndim == len(out_shape) - 1 and width == 1 and _fits(y.shape + (1,), out_shape)
+        if not (squeezed or _fits(y.shape, out_shape)):
+            raise ValueError(
+                f"`{name}` has shape {y.shape}, but {where} has output shape {out_shape}: each sample's target must "
+                f"have the shape of the model's output. Check the last layer's units ({width}) against the targets."
+            )
+
+
+def _fits(shape, expected):
+    return len(shape) == len(expected) and all(e is None or e == s for e, s in zip(expected[1:], shape[1:]))
