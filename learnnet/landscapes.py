@@ -153,7 +153,7 @@ class Saddle(Surface):
 
     name = "saddle"
     title = "Saddle"
-    formula = r"L = \tfrac12 w_1^2 + \tfrac14 (w_2^2 - 1)^2"
+    formula = r"L = \frac{1}{2} w_1^2 + \frac{1}{4} (w_2^2 - 1)^2"
     bounds = ((-2.0, 2.0), (-1.6, 1.6))
     start = (-1.8, 0.02)
     minima = ((0.0, -1.0), (0.0, 1.0))

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from learnnet.backprop_trace import trace_backprop
+from learnnet.widgets.backprop import BackpropStepper
+
+
+@pytest.fixture
+def stepper():
+    w = BackpropStepper(interactive=False)
+    yield w
+    w.close()
+
+
+def test_constructs_at_the_forward_pass(stepper):
+    assert stepper.step == 0 and stepper.stage is None and stepper.rows == []
+    assert stepper.n_stages == 6
+    assert stepper.controls["step"].max == 6
+    assert "forward pass" in stepper.readout()
+
+
+def test_each_step_shows_the_next_stage_backwards(stepper):
+    kinds = []
+    for _ in range(stepper.n_stages):
+        stepper.next()
+        kinds.append((stepper.stage.kind, stepper.stage.layer))
+    assert kinds == [("loss", 2), ("activation", 2), ("weights", 2), ("input", 2), ("activation", 1),
+                     ("weights", 1)]
+    stepper.next()  # already at the last step: stays there
+    assert stepper.step == 6
+    stepper.back()
+    assert stepper.step == 5
+
+
+def test_every_row_is_upstream_times_local_and_matches_the_numerical_gradient(stepper):
+    for step in range(1, stepper.n_stages + 1):
+        stepper.controls["step"].value = step
+        for row in stepper.rows:
+            assert row["product"] == pytest.approx(row["engine"], rel=1e-12, abs=1e-15)
+            assert row["engine"] == pytest.approx(row["numerical"], rel=1e-6, abs=1e-9)
+    assert "✗" not in stepper.readout()
+
+
+def test_shown_numbers_are_the_engines_for_the_current_inputs(stepper):
+    stepper.set(x1=-0.8, x2=1.3, target=0.2, activation="tanh", step=6)
+    trace = trace_backprop(stepper.layers, [-0.8, 1.3], [0.2])
+    assert stepper.loss_value == trace.loss_value
+    assert stepper.prediction == trace.y_pred[0]
+    expected = {t.name: t.downstream for t in trace.stages[-1].terms}
+    assert {r["name"]: r["engine"] for r in stepper.rows} == expected
+
+
+def test_each_input_control_changes_the_loss(stepper):
+    for name, value in (("x1", -1.5), ("x2", 2.0), ("target", 0.0), ("activation", "relu")):
+        before = stepper.loss_value
+        stepper.controls[name].value = value
+        assert stepper.loss_value != before, name
+
+
+def test_relu_with_a_negative_preactivation_passes_no_gradient(stepper):
+    stepper.set(activation="relu", x1=1.0, x2=0.5, step=6)  # hidden unit 1 has z = -0.3
+    grads = {r["name"]: r["engine"] for r in stepper.rows}
+    assert grads["W1[0,1]"] == 0.0 and grads["b1[1]"] == 0.0
+
+
+def test_the_diagram_highlights_the_weights_of_the_current_stage(stepper):
+    stepper.controls["step"].value = 3  # layer 2 weights
+    assert stepper.diagram.highlighted_edges == {(1, 0, 0), (1, 1, 0)}
+    labels = {k: t.get_text() for k, t in zip(stepper.diagram.edges, stepper.diagram.edge_texts) if t.get_visible()}
+    assert labels[(1, 1, 0)] == f"{stepper.rows[1]['engine']:+.4f}"
+    stepper.controls["step"].value = 2  # layer 2 activation: a neuron, no edges
+    assert stepper.diagram.highlighted_nodes == {(2, 0)} and not stepper.diagram.highlighted_edges
+
+
+def test_survives_any_sequence_of_control_changes():
+    w = BackpropStepper(interactive=False)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        name = rng.choice(list(w.controls))
+        c = w.controls[name]
+        if name == "activation":
+            c.value = rng.choice(c.options)
+        elif name == "step":
+            c.value = int(rng.integers(0, c.max + 1))
+        else:
+            c.value = float(rng.uniform(c.min, c.max))
+    assert np.isfinite(w.loss_value)
+    w.close()
