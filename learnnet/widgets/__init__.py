@@ -13,6 +13,10 @@ This package (and ``learnnet.plotting``) are the only parts of learnnet that imp
 and ipywidgets.
 """
 from ._base import LessonWidget
+from .backprop import BackpropStepper
+from .descent import GradientDescentExplorer
+from .loss import CrossEntropyExplorer, LossExplorer
 from .neuron import NeuronExplorer
 
-__all__ = ["LessonWidget", "NeuronExplorer"]
+__all__ = ["LessonWidget", "NeuronExplorer",
+           "LossExplorer", "CrossEntropyExplorer", "BackpropStepper", "GradientDescentExplorer"]
