@@ -263,3 +263,107 @@ def check_dense_forward(fn, fb):
     if fb.passed:
         one = call(fn, x[:1].copy(), kernel.copy(), bias.copy())
         fb.expect_close("a batch of 1 sample (shape (1, 3))", one, expected[:1])
+
+
+# =========================================================================== lesson 04
+@exercise("Lesson 04 · categorical cross-entropy from logits")
+def check_cross_entropy(fn, fb):
+    """Check ``fn(logits, y_true)`` returns -log softmax(logits)[true class] for one sample (a float).
+
+    ``logits`` has shape (classes,), ``y_true`` is one-hot of the same shape. Large logits must
+    not overflow: subtract the largest logit before ``exp``.
+    """
+    from .losses import CategoricalCrossentropy
+
+    cce = CategoricalCrossentropy(from_logits=True)
+    cases = [([2.0, 1.0, -1.0], [1.0, 0.0, 0.0]),
+             ([0.5, 2.5, -1.0], [1.0, 0.0, 0.0]),
+             ([-1.0, 0.0, 3.0, 0.5], [0.0, 0.0, 0.0, 1.0])]
+    for z, y in cases:
+        z, y = np.array(z), np.array(y)
+        p = activations.softmax(z)
+        expected = cce(y[None], z[None])
+        got = call(fn, z.copy(), y.copy())
+        if not fb.expect_close(
+            f"logits={_fmt(z)}, y_true={_fmt(y)}", got, expected,
+            mistakes={"log p without the minus sign": -expected,
+                      "the probability p of the true class, not -log p": float(np.dot(p, y)),
+                      "-log of the largest probability, not of the true class's": float(-np.log(p.max())),
+                      "-sum of log p over every class, not just the true one": float(-np.sum(np.log(p)))},
+            hint="p = exp(z) / sum(exp(z)) (softmax), then loss = -sum(y_true * log(p)).",
+        ):
+            return
+    z, y = np.array([1000.0, 0.0, -1000.0]), np.array([0.0, 0.0, 1.0])
+    fb.expect_close("large logits [1000, 0, -1000], true class 2 (a very confident mistake)", call(fn, z, y),
+                    cce(y[None], z[None]), rtol=1e-6,
+                    hint="exp(1000) overflows. Use log p = (z - max z) - log(sum(exp(z - max z))), "
+                         "which is exact and never overflows.")
+
+
+# =========================================================================== lesson 05
+@exercise("Lesson 05 · backward pass of a Dense layer with a sigmoid")
+def check_dense_backward(fn, fb):
+    """Check ``fn(x, kernel, bias, upstream_grad)`` returns ``(dL/dkernel, dL/dbias, dL/dx)``.
+
+    The layer is ``y = sigmoid(x @ kernel + bias)``; ``upstream_grad`` is dL/dy, shape (batch, units).
+    The reference is ``Dense(units, activation="sigmoid").backward``.
+    """
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(3, 2)).round(2)
+    layer = Dense(2, activation="sigmoid", dtype="float64")
+    layer.build((None, 2))
+    layer.set_weights([rng.normal(size=(2, 2)).round(2), np.array([0.1, -0.2])])
+    upstream = rng.normal(size=(3, 2)).round(2)
+    layer.forward(x)
+    z = layer.cache[1]
+    dx = layer.backward(upstream)
+    dz = upstream * activations.sigmoid.derivative(z)
+    got = call(fn, x.copy(), layer.kernel.copy(), layer.bias.copy(), upstream.copy())
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        fb.fail(f"expected a tuple (dL_dkernel, dL_dbias, dL_dx); your function returned {_short(got)}.",
+                "End with: return dL_dkernel, dL_dbias, dL_dx")
+        return
+    d_kernel, d_bias, d_x = got
+    sig = activations.sigmoid.forward(z)
+    fb.expect_close("dL/dkernel (shape (in, units))", d_kernel, layer.grads["kernel"],
+                    mistakes={"x.T @ upstream_grad: the local gradient f'(z) is missing": x.T @ upstream,
+                              "x.T @ (upstream_grad * sigmoid(z)): sigmoid(z) instead of its derivative":
+                                  x.T @ (upstream * sig)},
+                    hint="First dL/dz = upstream_grad * s * (1 - s) with s = sigmoid(z); then dL/dW = x.T @ dL/dz.")
+    fb.expect_close("dL/dbias (shape (units,))", d_bias, layer.grads["bias"],
+                    mistakes={"dL/dz itself: the sum over the batch is missing": dz,
+                              "the mean over the batch instead of the sum": dz.mean(axis=0)},
+                    hint="Every sample adds its own dL/dz to the bias gradient: dL/db = dL_dz.sum(axis=0).")
+    fb.expect_close("dL/dx (shape (batch, in))", d_x, dx,
+                    mistakes={"dL/dz @ W without the transpose": dz @ layer.kernel,
+                              "upstream_grad @ W.T: the local gradient f'(z) is missing": upstream @ layer.kernel.T},
+                    hint="dL/dx = dL/dz @ W.T: each input sums its weight times each unit's dL/dz.")
+
+
+# =========================================================================== lesson 06
+@exercise("Lesson 06 · gradient descent on a loss surface")
+def check_gradient_descent(fn, fb):
+    """Check ``fn(gradient, start, learning_rate, steps)`` returns the path of plain gradient descent.
+
+    ``gradient(w)`` gives dL/dw for a point ``w`` of shape (2,); the answer has shape
+    (steps + 1, 2): the start, then the point after each step ``w = w - learning_rate * gradient(w)``.
+    The reference is ``landscapes.descend(surface, optimizers.SGD(learning_rate), start, steps)``.
+    """
+    from . import landscapes, optimizers
+
+    for surface, start, lr, steps in (("bowl", [1.5, -1.0], 0.1, 5), ("ravine", [-4.0, 1.0], 0.3, 8)):
+        s = landscapes.get(surface)
+        expected = landscapes.descend(s, optimizers.SGD(learning_rate=lr), start=start, steps=steps).path
+        ascent = [np.array(start)]
+        for _ in range(steps):
+            ascent.append(ascent[-1] + lr * s.gradient(ascent[-1]))
+        got = call(fn, s.gradient, np.array(start, dtype=float), lr, steps)
+        if not fb.expect_close(
+            f"{s.title}: {steps} steps from {start} with learning rate {lr}", got, expected,
+            mistakes={"gradient ascent: w + learning_rate * gradient (walk downhill: minus)": np.array(ascent),
+                      "the path without its start point": expected[1:],
+                      "only the last point, not the whole path": expected[-1]},
+            hint="path = [start]; repeat steps times: w = w - learning_rate * gradient(w); path.append(w). "
+                 "Copy w (w = w - ...) rather than changing it in place after appending it.",
+        ):
+            return
