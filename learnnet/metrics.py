@@ -243,10 +243,9 @@ def get(identifier):
 
 def unknown_metric(identifier):
     """The ``ValueError`` for an unknown metric name, suggesting the nearest valid one."""
-    names = sorted(set(_BY_NAME) | set(_CLASSES) | {"acc"})
-    close = difflib.get_close_matches(str(identifier).lower(), [n.lower() for n in names], n=1)
-    by_lower = {n.lower(): n for n in names}
-    hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
+    close = (difflib.get_close_matches(str(identifier), sorted(set(_BY_NAME) | {"acc"}), n=1)
+             or difflib.get_close_matches(str(identifier), sorted(_CLASSES), n=1))
+    hint = f" Did you mean {close[0]!r}?" if close else ""
     return ValueError(f"Could not interpret metric identifier: {identifier!r}.{hint} "
                       f"Valid names: {', '.join(sorted(_BY_NAME))}, or 'accuracy'/'acc' to pick the right accuracy.")
 

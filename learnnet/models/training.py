@@ -614,10 +614,12 @@ def _check_targets(y, out_shape, loss, name, output_name, multi):
                              f"received values such as {bad:g}.")
         low, high = float(labels.min()), float(labels.max())
         if width is not None and (low < 0 or high >= width):
+            one_based = (f" They seem to count from 1: pass {name} - 1 so they count from 0."
+                         if low >= 1 and high == width else "")
             raise ValueError(
                 f"`{name}` holds class labels from {low:g} to {high:g}, but {where} has {width} units, so labels "
                 f"must be in 0..{width - 1}. The last layer needs one unit per class: Dense({int(high) + 1}, "
-                "activation='softmax') for these labels, or check the labels."
+                f"activation='softmax') for these labels, or check the labels.{one_based}"
             )
     elif isinstance(loss, losses_module.CategoricalCrossentropy):
         if y.ndim == len(out_shape) - 1 or (y.ndim == len(out_shape) and y.shape[-1] == 1 and width != 1):
