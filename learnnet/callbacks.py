@@ -150,8 +150,12 @@ class History(Callback):
 # -------------------------------------------------------------------- progress bar ----
 
 def _interactive():
-    """True in a terminal or a Jupyter kernel, where '\\r' can redraw a line in place."""
-    return (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()) or "ipykernel" in sys.modules
+    """True in a terminal or a Jupyter notebook, where '\\r' can redraw a line in place."""
+    if hasattr(sys.stdout, "isatty") and sys.stdout.isatty():
+        return True
+    ipython = sys.modules.get("IPython")      # only look, never import: the engine needs NumPy alone
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return type(shell).__name__ == "ZMQInteractiveShell"   # the shell of a Jupyter kernel
 
 
 def _format_value(value):

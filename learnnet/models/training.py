@@ -437,21 +437,21 @@ class Trainer:
                                                       model=self, verbose=verbose, epochs=epochs, steps=steps)
         self._begin_training()
         self.stop_training = False
-        callback_list.on_train_begin()
+        callback_list.on_train_begin({})
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
-            callback_list.on_epoch_begin(epoch)
+            callback_list.on_epoch_begin(epoch, {})
             if shuffle:
                 order = get_rng().permutation(n)
                 bx, by = [a[order] for a in xs], [None if a is None else a[order] for a in ys]
             else:
                 bx, by = xs, ys
             for step in range(steps):
-                callback_list.on_train_batch_begin(step)
+                callback_list.on_train_batch_begin(step, logs={})
                 batch = slice(step * batch_size, (step + 1) * batch_size)
                 logs = self._train_step([a[batch] for a in bx], [None if a is None else a[batch] for a in by])
-                callback_list.on_train_batch_end(step, logs)
+                callback_list.on_train_batch_end(step, logs=logs)
                 if self.stop_training:
                     break
             epoch_logs = self._logs()
@@ -484,13 +484,13 @@ class Trainer:
 
     def _run_evaluation(self, xs, ys, batch_size, callback_list):
         self.reset_metrics()
-        callback_list.on_test_begin()
+        callback_list.on_test_begin({})
         logs = {}
         for step in range(math.ceil(xs[0].shape[0] / batch_size)):
-            callback_list.on_test_batch_begin(step)
+            callback_list.on_test_batch_begin(step, logs={})
             batch = slice(step * batch_size, (step + 1) * batch_size)
             logs = self._test_step([a[batch] for a in xs], [None if a is None else a[batch] for a in ys])
-            callback_list.on_test_batch_end(step, logs)
+            callback_list.on_test_batch_end(step, logs=logs)
         callback_list.on_test_end(logs)
         return logs
 
@@ -507,15 +507,15 @@ class Trainer:
         steps = math.ceil(n / batch_size)
         callback_list = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                                       verbose=verbose, epochs=1, steps=steps)
-        callback_list.on_predict_begin()
+        callback_list.on_predict_begin({})
         pieces = []
         for step in range(steps):
-            callback_list.on_predict_batch_begin(step)
+            callback_list.on_predict_batch_begin(step, logs={})
             batch = [a[step * batch_size:(step + 1) * batch_size] for a in xs]
             out = self.forward(batch if self._inputs_are_list else batch[0], training=False)
             pieces.append(out if self._outputs_are_list else [out])
-            callback_list.on_predict_batch_end(step, {"outputs": out})
-        callback_list.on_predict_end()
+            callback_list.on_predict_batch_end(step, logs={"outputs": out})
+        callback_list.on_predict_end({})
         outputs = [np.concatenate(parts) for parts in zip(*pieces)]
         return outputs if self._outputs_are_list else outputs[0]
 
