@@ -47,11 +47,12 @@ class LossExplorer(LessonWidget):
         self.ax_loss, self.ax_grad = self.fig.subplots(1, 2)
         self.grid = np.linspace(*PREDICTION_RANGE, 321)  # predictions at which the curves are drawn
         self.curves, self.grad_curves, self.dots, self.grad_dots = {}, {}, {}, {}
+        sizes = {"mse": 8, "mae": 10, "huber": 6}  # so that dots at the same place stay visible
         for key, color in REGRESSION_COLORS.items():
             (self.curves[key],) = self.ax_loss.plot([], [], color=color, lw=2, label=self.names[key])
-            (self.dots[key],) = self.ax_loss.plot([], [], "o", color=color, ms=8, zorder=5)
+            (self.dots[key],) = self.ax_loss.plot([], [], "o", color=color, ms=sizes[key], zorder=5)
             (self.grad_curves[key],) = self.ax_grad.plot([], [], color=color, lw=2)
-            (self.grad_dots[key],) = self.ax_grad.plot([], [], "o", color=color, ms=8, zorder=5)
+            (self.grad_dots[key],) = self.ax_grad.plot([], [], "o", color=color, ms=sizes[key], zorder=5)
         self.target_lines = [ax.axvline(0, color=NEUTRAL, ls=":", lw=1.2) for ax in (self.ax_loss, self.ax_grad)]
         self.ax_grad.axhline(0, color=NEUTRAL, lw=0.8)
         self.ax_loss.set(xlim=PREDICTION_RANGE, ylim=(0, 8), xlabel="prediction ŷ", ylabel="loss")
@@ -59,7 +60,7 @@ class LossExplorer(LessonWidget):
         self.ax_grad.set(xlim=PREDICTION_RANGE, ylim=(-6.5, 6.5), xlabel="prediction ŷ", ylabel="dL/dŷ")
         self.ax_grad.set_title("gradient: the push on ŷ", fontsize=10)
         self.legend = self.ax_loss.legend(loc="upper center", fontsize=8, framealpha=0.9, edgecolor="none")
-        self.fig.tight_layout()
+        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.92, wspace=0.25)  # fixed: no layout pass
         # what _update changes is redrawn on its own, over the rest of the figure
         self.dynamic(*self.curves.values(), *self.grad_curves.values(), *self.target_lines,
                      *self.dots.values(), *self.grad_dots.values(), self.legend)
@@ -149,7 +150,7 @@ class CrossEntropyExplorer(LessonWidget):
         self.ax_curve.set(xlim=(0, 1), ylim=(0, 6.5), xlabel="p given to the true class", ylabel="loss")
         self.ax_curve.set_title("confident mistakes cost the most", fontsize=10)
         self.ax_curve.legend(loc="upper right", fontsize=8, frameon=False)
-        self.fig.tight_layout()
+        self.fig.subplots_adjust(left=0.06, right=0.985, bottom=0.17, top=0.92, wspace=0.32)
         self.dynamic(*self.prob_bars, *self.prob_texts, *self.grad_bars, *self.grad_texts, self.curve_dot,
                      self.curve_text)
         self._labelled_class = None
