@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import activations as activations_module
 from .. import initializers
+from .. import regularizers
 from .._checks import positive_int
 from .base import Layer
 
@@ -27,6 +28,8 @@ class Dense(Layer):
         activation: a name (``"relu"``), an activation object, or ``None`` (linear).
         use_bias: whether to add ``b``.
         kernel_initializer, bias_initializer: how the weights start (Keras's defaults).
+        kernel_regularizer, bias_regularizer: a penalty on the weights (``"l2"``,
+            ``regularizers.l1(0.001)``...), added to the loss by ``fit``; see ``learnnet.regularizers``.
         input_dim / input_shape: the input's width, for the first layer of a ``Sequential``.
 
     Input shape: ``(batch, in)`` (or ``(batch, ..., in)``: applied to the last axis).
@@ -35,13 +38,15 @@ class Dense(Layer):
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = positive_int(units, "units", f"Dense '{self.name}'")
         self.activation = activations_module.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)   # fit adds its penalty to the loss
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def build(self, input_shape):
         in_features = input_shape[-1]
@@ -87,6 +92,8 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
         }
 
     @classmethod
@@ -95,6 +102,8 @@ class Dense(Layer):
         config["activation"] = activations_module.deserialize(config["activation"])
         config["kernel_initializer"] = initializers.deserialize(config["kernel_initializer"])
         config["bias_initializer"] = initializers.deserialize(config["bias_initializer"])
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            config[key] = regularizers.deserialize(config.get(key))
         return cls(**config)
 
 

@@ -21,6 +21,8 @@ Bookkeeping, as Keras 3:
   shuffling) for validation; ``val_loss``/``val_accuracy`` are computed on them after
   each epoch with the epoch's final weights.
 - ``fit`` returns a ``History``: ``history.history["loss"]`` lists the epoch losses.
+- Weight penalties (``Dense(kernel_regularizer="l2")``, see ``learnnet.regularizers``) are
+  added to the loss that is minimised and reported, and their gradients to dL/dW.
 - Shuffling draws from ``learnnet.utils.get_rng()``: after ``set_random_seed(s)`` two
   identical runs give identical weights, bit for bit.
 
@@ -335,13 +337,32 @@ class Trainer:
         n = xs[0].shape[0]
         y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=True)
         preds = y_pred if self._outputs_are_list else [y_pred]
-        upstream = self._losses_and_gradients(ys, preds, n)
+        penalties = self._penalties(self._train_leaves)
+        upstream = self._losses_and_gradients(ys, preds, n, penalties=penalties)
         self._backpropagate(upstream if self._outputs_are_list else upstream[0], skip=self._skip_nodes)
+        for leaf, name, regularizer in penalties:         # d(L + R)/dW = dL/dW + dR/dW
+            leaf.grads[name] = leaf.grads[name] + regularizer.gradient(getattr(leaf, name))
         self._apply_gradients()
         return self._logs()
 
-    def _losses_and_gradients(self, ys, preds, n, gradients=True):
-        """Add the batch's loss and metrics to the running averages; return dL/d(each output)."""
+    @staticmethod
+    def _penalties(leaves):
+        """The weight penalties (``Dense(kernel_regularizer=...)``): ``[(layer, weight name, regularizer)]``.
+
+        As in Keras, the penalties of trainable weights are added to the loss, and their
+        gradients dR/dW to the layers' dL/dW before the optimizer step (``learnnet.regularizers``).
+        """
+        found = []
+        for leaf in leaves:
+            for name in leaf._names(True):
+                regularizer = getattr(leaf, f"{name}_regularizer", None)   # Keras's names: kernel_regularizer...
+                if regularizer is not None:
+                    found.append((leaf, name, regularizer))
+        return found
+
+    def _losses_and_gradients(self, ys, preds, n, gradients=True, penalties=()):
+        """Add the batch's loss (with the weight penalties) and metrics to the running averages;
+        return dL/d(each output)."""
         total, upstream = 0.0, []
         for i, (loss, y, pred) in enumerate(zip(self._losses, ys, preds)):
             if loss is None or y is None:
@@ -356,6 +377,7 @@ class Trainer:
                 upstream.append(grad if self._loss_weights[i] == 1 else grad * self._loss_weights[i])
             for metric in self._metric_objects[i]:
                 metric.update_state(y, pred)
+        total += sum(regularizer(getattr(leaf, name)) for leaf, name, regularizer in penalties)
         self._loss_tracker.update_state(total, sample_weight=n)
         return upstream
 
@@ -371,7 +393,7 @@ class Trainer:
     def _test_step(self, xs, ys):
         y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=False)
         self._losses_and_gradients(ys, y_pred if self._outputs_are_list else [y_pred], xs[0].shape[0],
-                                   gradients=False)
+                                   gradients=False, penalties=self._penalties(self._trainable_leaves()))
         return self._logs()
 
     # --------------------------------------------------------------------- fit
