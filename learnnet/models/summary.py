@@ -211,19 +211,17 @@ def _column_widths(line_length, positions):
 
 
 def _wrap(text, width):
-    """Break ``text`` into lines of at most ``width`` characters, at spaces; cut words that are too long."""
+    """Break ``text`` into lines of at most ``width`` characters, at spaces, as rich (Keras's table
+    printer) does: a word too long for any line gets a line of its own, cut with an ellipsis."""
     lines, line = [], ""
-    for word in re.findall(r"\S+\s*", text):
+    for word in re.findall(r"\s*\S+\s*", text):
         if line and len(line) + len(word.rstrip()) > width:
-            lines.append(line.rstrip())
+            lines.append(line)
             line = ""
-        while len(word.rstrip()) > width:
-            lines.append(word[:width])
-            word = word[width:]
         line += word
-    if line or not lines:
-        lines.append(line.rstrip())
-    return lines
+    lines.append(line)
+    lines = [line.rstrip() for line in lines]
+    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines]
 
 
 def _justify(text, width, align):
