@@ -87,11 +87,24 @@ class NetworkDiagram:
         self.highlighted_nodes, self.highlighted_edges = set(), set()
 
     @property
+    def weight_artists(self):
+        """The edges and their labels: what ``set_weights``, ``set_edge_labels`` and ``highlight`` change."""
+        return [self.edge_artist, *self.edge_texts]
+
+    @property
+    def value_artists(self):
+        """The neurons and their numbers: what ``set_values`` and ``highlight`` change."""
+        return [self.node_artist, *self.node_texts]
+
+    @property
     def artists(self):
-        """The artists ``set_weights``/``set_values``/``highlight``/``set_edge_labels`` change, in drawing
-        order (for ``LessonWidget.dynamic``). The column titles are not among them: they rarely change,
-        so a widget that changes them asks for a full redraw."""
-        return [self.edge_artist, self.node_artist, *self.edge_texts, *self.node_texts]
+        """Every artist the ``set_*`` methods change, in drawing order (for ``LessonWidget.dynamic``).
+
+        The column titles are not among them: they rarely change, so a widget that changes them
+        asks for a full redraw. A widget whose weights change less often than its values can
+        register ``weight_artists`` with ``dynamic(..., rarely=True)`` and ``value_artists`` normally.
+        """
+        return self.weight_artists + self.value_artists
 
     # ------------------------------------------------------------------ content
     def set_layer_titles(self, titles):

@@ -13,10 +13,12 @@ This package (and ``learnnet.plotting``) are the only parts of learnnet that imp
 and ipywidgets.
 """
 from ._base import LessonWidget
+from .activation import ActivationExplorer, LinearStackExplorer
 from .backprop import BackpropStepper
 from .descent import GradientDescentExplorer
+from .forward import ForwardPassViewer
 from .loss import CrossEntropyExplorer, LossExplorer
 from .neuron import NeuronExplorer
 
-__all__ = ["LessonWidget", "NeuronExplorer",
+__all__ = ["LessonWidget", "NeuronExplorer", "ActivationExplorer", "LinearStackExplorer", "ForwardPassViewer",
            "LossExplorer", "CrossEntropyExplorer", "BackpropStepper", "GradientDescentExplorer"]

@@ -15,9 +15,14 @@ Everything a widget shows can be read without a browser::
     w.z, w.a                          # the numbers now on screen
     print(w.readout())                # the same numbers as text
 
-Redrawing is fast because only what changes is redrawn: artists registered with ``dynamic``
-are drawn over a saved background (matplotlib's blitting); a change that touches the rest
-(axis limits, a colour bar) calls ``request_full_redraw``. See ``_render``.
+Redrawing is fast because only what changes is redrawn (matplotlib's blitting). ``_draw``
+registers the artists ``_update`` changes with ``dynamic``; everything else is drawn once and
+kept as a background image. Artists registered with ``dynamic(..., rarely=True)`` (a surface
+that only the weights change, titles) are kept in a second saved image and redrawn only when
+one of them actually changed; ``changed(key, *values)`` lets ``_update`` skip work and artist
+updates whose inputs did not change. A change outside the dynamic artists (axis limits, a colour
+bar) calls ``request_full_redraw``. Text is slow to draw in matplotlib 3.11 (a few ms per label),
+so a widget should keep its per-update text short.
 
 Displayed in a notebook, a widget shows its controls and a live figure (ipympl, under
 ``%matplotlib widget``) or, without ipympl, a PNG image that is refreshed on every change.
@@ -28,6 +33,7 @@ import base64
 import html
 
 import ipywidgets
+import numpy as np
 
 from ..plotting import figure_png, is_ipympl_backend, new_figure
 
@@ -52,7 +58,10 @@ class LessonWidget:
         self.controls = self._make_controls()
         self.fig = new_figure(self.figsize, interactive=self.interactive)
         self._dynamic_artists = []  # redrawn on every update, over the saved background
-        self._background = None
+        self._rare_artists = []     # redrawn only when one of them changed
+        self._memo = {}             # for changed()
+        self._background = None     # the figure without dynamic artists
+        self._middle = None         # the background with the rare artists drawn
         self._needs_full_redraw = True
         self._saving = False
         self.fig.canvas.mpl_connect("draw_event", self._on_full_draw)
@@ -80,12 +89,29 @@ class LessonWidget:
         raise NotImplementedError
 
     # ---------------------------------------------------------- helpers for _draw
-    def dynamic(self, *artists):
-        """Mark artists that ``_update`` changes: they are redrawn on every update (in this order)."""
+    def dynamic(self, *artists, rarely=False):
+        """Mark artists that ``_update`` changes; they are redrawn over the saved background.
+
+        ``rarely=True``: artists that change only with some controls (a surface the weights set, a
+        title); they are redrawn only when one of them changed, and always before (below) the others.
+        Returns the artist, or the artists as a tuple.
+        """
         for artist in artists:
             artist.set_animated(True)
-            self._dynamic_artists.append(artist)
+            (self._rare_artists if rarely else self._dynamic_artists).append(artist)
         return artists[0] if len(artists) == 1 else artists
+
+    def changed(self, key, *values):
+        """True if ``values`` differ from those last passed with ``key`` (always True the first time).
+
+        ``if self.changed("plane", w1, w2, b, name): ...`` recomputes and redraws only when needed.
+        """
+        signature = tuple(np.asarray(v).tobytes() + str(np.asarray(v).dtype).encode() if isinstance(v, np.ndarray)
+                          else v for v in values)
+        if self._memo.get(key) == signature:
+            return False
+        self._memo[key] = signature
+        return True
 
     def request_full_redraw(self):
         """Say that ``_update`` changed something outside the dynamic artists (limits, ticks, colour bar)."""
@@ -122,12 +148,28 @@ class LessonWidget:
         """Redraw: the dynamic artists over the saved background, or the whole figure if needed."""
         canvas = self.fig.canvas
         if self._background is None or self._needs_full_redraw:
-            canvas.draw()  # _on_full_draw saves the new background and draws the dynamic artists
+            # _on_full_draw saves the new background and draws the dynamic artists. The ipympl
+            # front-end asks for that draw itself (once), a plain Agg canvas draws right away.
+            self._needs_full_redraw = False
+            if self.interactive:
+                canvas.draw_idle()
+            else:
+                canvas.draw()
             return
-        canvas.restore_region(self._background)
+        if any(artist.stale for artist in self._rare_artists):
+            canvas.restore_region(self._background)
+            self._draw_rare()
+        else:
+            canvas.restore_region(self._middle)
         for artist in self._dynamic_artists:
             self.fig.draw_artist(artist)
         canvas.blit(self.fig.bbox)
+
+    def _draw_rare(self):
+        for artist in self._rare_artists:
+            self.fig.draw_artist(artist)
+            artist.stale = False  # an invisible artist is not drawn, so say it is up to date
+        self._middle = self.fig.canvas.copy_from_bbox(self.fig.bbox)
 
     def _on_full_draw(self, event):
         # Any full draw (ours, or one the ipympl front-end asks for) leaves out animated artists:
@@ -135,6 +177,7 @@ class LessonWidget:
         if self._saving:
             return
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_rare()
         for artist in self._dynamic_artists:
             self.fig.draw_artist(artist)
         self._needs_full_redraw = False
@@ -142,12 +185,13 @@ class LessonWidget:
     def png(self, dpi=None):
         """The whole figure, dynamic artists included, as PNG bytes."""
         self._saving = True
-        for artist in self._dynamic_artists:
+        every = self._rare_artists + self._dynamic_artists
+        for artist in every:
             artist.set_animated(False)
         try:
             return figure_png(self.fig, dpi=dpi)
         finally:
-            for artist in self._dynamic_artists:
+            for artist in every:
                 artist.set_animated(True)
             self._saving = False
             self._needs_full_redraw = True  # saving drew into the canvas's buffer

@@ -64,36 +64,37 @@ class NeuronExplorer(LessonWidget):
         self.ax_colorbar = fig.add_axes([0.905, 0.14, 0.012, 0.72])
         self.diagram = NetworkDiagram(self.ax_neuron, [2, 1], node_size=1100, fmt="{:.2f}")
         self.diagram.highlight(nodes=[(1, 0)])
-        self.dynamic(*self.diagram.artists)
+        self.dynamic(*self.diagram.weight_artists, rarely=True)
+        self.dynamic(*self.diagram.value_artists)
         for i, (x, y) in enumerate(self.diagram.node_xy[0]):
             self.ax_neuron.text(x - 0.3, y, f"x{'₁₂'[i]}", ha="right", va="center", fontsize=11)
         x, y = self.diagram.node_xy[1][0]
-        self.bias_text = self.dynamic(self.ax_neuron.text(x, y - 0.45, "", ha="center", va="top", fontsize=9))
+        self.bias_text = self.dynamic(self.ax_neuron.text(x, y - 0.45, "", ha="center", va="top", fontsize=9),
+                                      rarely=True)
 
         ax = self.ax_curve
         ax.axhline(0, color="#cccccc", lw=0.8, zorder=0)
         ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
         ax.set_xlabel("z = w·x + b")
-        self.curve_line, self.curve_guide, self.curve_point = self.dynamic(
-            ax.plot([], [], color="#444444", lw=2)[0],
+        self.curve_line = self.dynamic(ax.plot([], [], color="#444444", lw=2)[0], rarely=True)
+        self.curve_guide, self.curve_point = self.dynamic(
             ax.plot([], [], ":", color="#888888", lw=1)[0],
             ax.plot([], [], "o", color=HIGHLIGHT, ms=9, mec="black", zorder=5)[0])
         self.curve_title = self.dynamic(ax.set_title("", fontsize=10))
 
         ax = self.ax_plane
         lo, hi = self.plane_limits
-        self.surface_image = self.dynamic(ax.imshow(np.zeros(self._grid_shape), origin="lower", extent=(lo, hi, lo, hi),
-                                                    cmap=SURFACE_CMAP, aspect="equal", interpolation="bilinear"))
+        self.surface_image, self.boundary_line = self.dynamic(
+            ax.imshow(np.zeros(self._grid_shape), origin="lower", extent=(lo, hi, lo, hi),
+                      cmap=SURFACE_CMAP, aspect="equal", interpolation="bilinear"),
+            ax.plot([], [], "--", color="white", lw=2)[0], rarely=True)
         self.fig.colorbar(self.surface_image, cax=self.ax_colorbar)
-        self.boundary_line, self.input_point = self.dynamic(
-            ax.plot([], [], "--", color="white", lw=2)[0],
-            ax.plot([], [], "o", color=HIGHLIGHT, ms=10, mec="black", zorder=5)[0])
+        self.input_point = self.dynamic(ax.plot([], [], "o", color=HIGHLIGHT, ms=10, mec="black", zorder=5)[0])
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂", labelpad=1)
         self.plane_title = ax.set_title("", fontsize=10)
-        self._shown_activation = None
 
     def _update(self):
         c = {name: control.value for name, control in self.controls.items()}
@@ -103,32 +104,33 @@ class NeuronExplorer(LessonWidget):
         neuron.activation = activations.get(c["activation"])
         f = neuron.activation
 
-        # the engine computes every number shown: the surface first, the current input last,
-        # so that neuron.z and neuron.a are the current input's
-        self.surface = neuron(self._grid).reshape(self._grid_shape)
-        self.threshold = float(f.forward(np.array(0.0)))
+        # the engine computes every number shown; the output over the plane only when w, b or f
+        # changed, and always before the current input, so that neuron.z and neuron.a are the input's
+        if self.changed("plane", c["w1"], c["w2"], c["b"], f.name):
+            self.surface = neuron(self._grid).reshape(self._grid_shape)
+            self.threshold = float(f.forward(np.array(0.0)))
+            self.boundary = line_in_box(neuron.weights, neuron.bias, self.plane_limits, self.plane_limits)
+            self.surface_image.set_data(self.surface)
+            self.boundary_line.set_data(*self.boundary)
+            self.diagram.set_weights([neuron.weights.reshape(2, 1)], max_abs=3.0)
+            self.diagram.set_edge_labels({(0, 0, 0): f"w₁={neuron.weights[0]:.2f}",
+                                          (0, 1, 0): f"w₂={neuron.weights[1]:.2f}"})
+            self.bias_text.set_text(f"b = {neuron.bias:.2f}")
         self.x = np.array([c["x1"], c["x2"]])
         self.a = float(neuron(self.x))
         self.z = float(neuron.z)
-        self.boundary = line_in_box(neuron.weights, neuron.bias, self.plane_limits, self.plane_limits)
 
-        # the neuron, drawn with its numbers
-        self.diagram.set_weights([neuron.weights.reshape(2, 1)], max_abs=3.0)
+        # the neuron's numbers, and a = f(z) on the curve (widened in steps of 5 if z leaves it)
         self.diagram.set_values([self.x, [self.a]], value_range=(-3, 3))
-        self.diagram.set_edge_labels({(0, 0, 0): f"w₁={neuron.weights[0]:.2f}", (0, 1, 0): f"w₂={neuron.weights[1]:.2f}"})
-        self.bias_text.set_text(f"b = {neuron.bias:.2f}")
-
-        # a = f(z): the curve over a fixed window, widened in steps of 5 if z leaves it
         reach = max(7.0, 5.0 * np.ceil((abs(self.z) + 1.0) / 5.0))
-        zs = np.linspace(-reach, reach, 401)
-        fz = f.forward(zs)
-        self.curve_line.set_data(zs, fz)
+        if self.changed("curve", f.name, reach):
+            zs = np.linspace(-reach, reach, 401)
+            self.curve_line.set_data(zs, f.forward(zs))
+            self.set_limits(self.ax_curve, xlim=(-reach, reach))
         self.curve_point.set_data([self.z], [self.a])
         self.curve_guide.set_data([self.z, self.z], [0, self.a])
         self.curve_title.set_text(f"z = {self.z:.2f}  →  a = {self.a:.3f}")
-        self.set_limits(self.ax_curve, xlim=(-reach, reach))
-        if f.name != self._shown_activation:  # limits, labels and colours that depend on f only
-            self._shown_activation = f.name
+        if self.changed("activation", f.name):  # limits, labels and colours that depend on f only
             window = f.forward(np.linspace(-7.0, 7.0, 401))
             pad = 0.08 * (window.max() - window.min())
             self.ax_curve.set_ylim(window.min() - pad, window.max() + pad)
@@ -139,10 +141,6 @@ class NeuronExplorer(LessonWidget):
             self.plane_title.set_text(f"a = {f.name}(w·x + b) over the input plane\n"
                                       f"- - - boundary z = 0, where a = {self.threshold:.2f}")
             self.request_full_redraw()
-
-        # the output over the input plane, the boundary z = 0 and the current input
-        self.surface_image.set_data(self.surface)
-        self.boundary_line.set_data(*self.boundary)
         self.input_point.set_data([self.x[0]], [self.x[1]])
 
     def readout(self):

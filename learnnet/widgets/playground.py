@@ -1,0 +1,777 @@
+"""``Playground``: TensorFlow Playground in a notebook, training a real learnnet model.
+
+Everything Playground has (data sets, noise, train/test split, batch size, the seven input
+features, hidden layers and neurons, activation, learning rate, L1/L2 regularisation, play /
+pause / step / reset, the output's heat-map, a heat-map per neuron, edges by weight, loss
+curves, discretised output), plus an optimizer choice, dropout, your own points, and
+``export()`` to continue in code.
+
+The numbers are the engine's:
+
+- the points are ``learnnet.datasets.playground(...)`` (or yours), split by
+  ``datasets.train_test_split``; the features are ``datasets.features.playground_features``;
+- the network is a ``learnnet.models.Sequential`` of ``Dense`` layers (with
+  ``kernel_regularizer`` and ``Dropout`` when asked), compiled with a real optimizer;
+- one **step is one epoch**, as in Playground: ``model.fit(x, y, batch_size, epochs=1)`` over the
+  training points, shuffled by the widget's own generator (so a seed gives the same run);
+- every heat-map is a layer's output over a grid of points, from the layers' own ``forward``.
+
+Playing never blocks the kernel: ``play()`` starts an asyncio task on the kernel's event loop
+that runs one step, redraws, and then yields (``await asyncio.sleep``) so that button clicks and
+other cells are handled between steps. ``pause()`` cancels the task at once.
+"""
+import asyncio
+import time
+
+import ipywidgets
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgba
+from matplotlib.patches import Rectangle
+
+from .. import losses, metrics, optimizers, regularizers
+from ..datasets import PLAYGROUND_NAMES, playground, train_test_split
+from ..datasets.features import FEATURE_LABELS, PLAYGROUND_FEATURES, check_feature_names, playground_features
+from ..initializers import GlorotUniform
+from ..layers import Dense, Dropout, Input
+from ..models import Sequential
+from ..plotting import NEGATIVE, POSITIVE, weight_colors
+from ._base import LessonWidget
+
+# Playground's choices
+DATASETS = {"circle": "circle", "xor": "exclusive or", "gauss": "two gaussians", "spiral": "spiral",
+            "plane": "plane (regression)", "multi_gauss": "multi-gaussian (regression)"}
+REGRESSION = ("plane", "multi_gauss")
+YOURS = "yours"
+N_POINTS = {"classification": 500, "regression": 1200}        # as Playground
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+REGULARIZATION_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Adam"}
+REGULARIZATIONS = {"none": "none", "l1": "L1", "l2": "L2", "l1_l2": "L1 + L2"}
+FEATURE_CONTROLS = {"x1": "x1", "x2": "x2", "x1_squared": "x1^2", "x2_squared": "x2^2", "x1_x2": "x1*x2",
+                    "sin_x1": "sin(x1)", "sin_x2": "sin(x2)"}   # control name -> feature name
+MAX_LAYERS, MAX_NEURONS = 6, 8
+DOMAIN = 6.0              # Playground draws [-6, 6]^2
+GRID = 50                 # heat-map resolution (GRID x GRID points)
+EDGE_SCALE = 3.0          # |w| that gets the widest edge
+FRAME_SECONDS = 1 / 30    # while playing: at most 30 redrawn steps per second
+YIELD_SECONDS = 0.002     # ... and always a pause this long, for clicks and other cells
+
+PLAYGROUND_CMAP = LinearSegmentedColormap.from_list("playground", [NEGATIVE, "#f7f7f7", POSITIVE])
+
+
+def make_optimizer(name, learning_rate):
+    """The optimizer behind each choice (a fresh one: no momentum or Adam state yet)."""
+    if name == "sgd":
+        return optimizers.SGD(learning_rate=learning_rate)
+    if name == "momentum":
+        return optimizers.SGD(learning_rate=learning_rate, momentum=0.9)
+    return optimizers.Adam(learning_rate=learning_rate)
+
+
+def make_regularizer(kind, rate):
+    """``regularizers.L1(rate)``, ``L2(rate)``, ``L1L2(rate, rate)`` or None."""
+    if kind == "none" or rate == 0:
+        return None
+    return {"l1": regularizers.L1, "l2": regularizers.L2}.get(kind, lambda r: regularizers.L1L2(r, r))(rate)
+
+
+class Playground(LessonWidget):
+    """TensorFlow Playground on learnnet: build a small network, train it, and watch every neuron learn.
+
+    Controls (``w.controls[name].value``; ``w.set(name=value, ...)`` changes several at once):
+
+    - data: ``dataset`` (circle, xor, gauss, spiral; plane, multi_gauss for regression; "yours"
+      when ``points`` were given), ``noise`` (0-50, Playground's units), ``train_ratio``
+      (% of points used for training), ``batch_size``, ``seed``;
+    - features: one checkbox per input feature: ``x1``, ``x2``, ``x1_squared``, ``x2_squared``,
+      ``x1_x2``, ``sin_x1``, ``sin_x2``;
+    - network: ``hidden_layers`` (0-6) and ``neurons_1`` ... ``neurons_6`` (1-8), ``activation``,
+      ``dropout`` (rate after each hidden layer);
+    - training: ``optimizer`` (sgd, momentum, adam), ``learning_rate``, ``regularization``
+      (none, l1, l2, l1_l2) and ``regularization_rate``;
+    - view: ``show_test`` (draw the test points too), ``discretize`` (show the output as 0/1).
+
+    Changing the data, the features or the network starts a new network (epoch 0, weights
+    drawn from ``seed``); the learning rate, optimizer, regularisation and batch size apply to
+    the network being trained, as in Playground.
+
+    Actions: ``step(epochs=1)``, ``play()``, ``pause()``, ``reset()``, ``export()``, ``data()``.
+
+    Shown (readable attributes): ``epoch``, ``train_loss``, ``test_loss`` (the data loss, without the
+    penalty, as Playground shows it), ``train_accuracy``/``test_accuracy`` (classification),
+    ``loss_history`` (``{"train": [...], "test": [...]}``, one value per epoch from epoch 0),
+    ``output_grid`` (the output over the ``GRID x GRID`` grid, row 0 at the bottom),
+    ``neuron_grids`` (per hidden layer, ``(units, GRID, GRID)``), ``feature_grids``, ``kernels``,
+    ``model`` (the live ``Sequential``), ``diverged`` (a message, or None).
+
+    Args:
+        points: your own 2-D points as ``(X, y)``: ``X`` of shape ``(n, 2)``; ``y`` 0/1 labels
+            (classification) or numbers (regression). They become the data set "yours".
+        The other arguments set the controls' starting values (Playground's defaults).
+    """
+
+    figsize = (12.5, 5.6)
+
+    def __init__(self, dataset="circle", noise=0, train_ratio=50, batch_size=10, features=("x1", "x2"),
+                 hidden=(4, 2), activation="tanh", learning_rate=0.03, optimizer="sgd", regularization="none",
+                 regularization_rate=0.0, dropout=0.0, seed=0, show_test=False, discretize=False, points=None,
+                 interactive=None):
+        self._points = _check_points(points)
+        hidden = tuple(hidden)
+        if len(hidden) > MAX_LAYERS or any(not 1 <= int(n) <= MAX_NEURONS for n in hidden):
+            raise ValueError(f"`hidden` lists the neurons of each hidden layer: at most {MAX_LAYERS} layers of 1 to "
+                             f"{MAX_NEURONS} neurons, e.g. hidden=(4, 2). Received: hidden={hidden!r}")
+        features = check_feature_names(features)
+        if dataset == YOURS and self._points is None:
+            raise ValueError("dataset='yours' needs your points: Playground(points=(X, y)).")
+        if dataset not in DATASETS and dataset != YOURS:
+            raise ValueError(f"Received an invalid value for `dataset`, expected one of "
+                             f"{', '.join(map(repr, PLAYGROUND_NAMES))}. Received: dataset={dataset!r}")
+        self._start = dict(dataset=YOURS if self._points is not None and dataset == "circle" else dataset,
+                           noise=noise, train_ratio=train_ratio, batch_size=batch_size, features=features,
+                           hidden=hidden, activation=activation, learning_rate=learning_rate, optimizer=optimizer,
+                           regularization=regularization, regularization_rate=regularization_rate, dropout=dropout,
+                           seed=seed, show_test=show_test, discretize=discretize)
+        self.model = None
+        self.epoch = 0
+        self.diverged = None
+        self._task = None          # the asyncio task while playing
+        self._syncing_button = False
+        self._data_key = self._model_key = None
+        self.frame_seconds = []    # how long each redrawn step took while playing (for measuring)
+        super().__init__(interactive=interactive)
+        self.fig.canvas.mpl_connect("button_press_event", self._on_click)
+
+    # =================================================================== controls
+    def _make_controls(self):
+        s = self._start
+        style, wide, half = {"description_width": "88px"}, ipywidgets.Layout(width="250px"), ipywidgets.Layout(
+            width="120px")
+        options = [(label, name) for name, label in DATASETS.items()]
+        if self._points is not None:
+            options.append(("your points", YOURS))
+        c = {
+            "dataset": ipywidgets.Dropdown(options=options, value=s["dataset"], description="data", style=style,
+                                           layout=wide),
+            "noise": ipywidgets.IntSlider(value=s["noise"], min=0, max=50, step=5, description="noise", style=style,
+                                          layout=wide),
+            "train_ratio": ipywidgets.IntSlider(value=s["train_ratio"], min=10, max=90, step=10,
+                                                description="% training", style=style, layout=wide),
+            "batch_size": ipywidgets.IntSlider(value=s["batch_size"], min=1, max=30, description="batch size",
+                                               style=style, layout=wide),
+            "seed": ipywidgets.BoundedIntText(value=s["seed"], min=0, max=99999, description="seed", style=style,
+                                              layout=ipywidgets.Layout(width="170px")),
+        }
+        for control, feature in FEATURE_CONTROLS.items():
+            c[control] = ipywidgets.Checkbox(value=feature in s["features"], description=feature, indent=False,
+                                             layout=ipywidgets.Layout(width="80px"))
+            c[control].observe(self._keep_one_feature, names="value")   # runs before the update
+        c["hidden_layers"] = ipywidgets.IntSlider(value=len(s["hidden"]), min=0, max=MAX_LAYERS,
+                                                  description="hidden layers", style=style, layout=wide)
+        for i in range(MAX_LAYERS):
+            c[f"neurons_{i + 1}"] = ipywidgets.BoundedIntText(
+                value=s["hidden"][i] if i < len(s["hidden"]) else 2, min=1, max=MAX_NEURONS,
+                description=f"{i + 1}", style={"description_width": "12px"}, layout=ipywidgets.Layout(width="70px"))
+        c["activation"] = ipywidgets.Dropdown(options=ACTIVATIONS, value=s["activation"], description="activation",
+                                              style=style, layout=wide)
+        c["dropout"] = ipywidgets.FloatSlider(value=s["dropout"], min=0, max=0.5, step=0.05, readout_format=".2f",
+                                              description="dropout", style=style, layout=wide)
+        c["optimizer"] = ipywidgets.Dropdown(options=[(label, name) for name, label in OPTIMIZERS.items()],
+                                             value=s["optimizer"], description="optimizer", style=style, layout=wide)
+        c["learning_rate"] = ipywidgets.SelectionSlider(options=LEARNING_RATES, value=s["learning_rate"],
+                                                        description="learning rate", style=style, layout=wide)
+        c["regularization"] = ipywidgets.Dropdown(options=[(label, name) for name, label in REGULARIZATIONS.items()],
+                                                  value=s["regularization"], description="regularization",
+                                                  style=style, layout=wide)
+        c["regularization_rate"] = ipywidgets.SelectionSlider(options=REGULARIZATION_RATES,
+                                                              value=s["regularization_rate"], description="reg. rate",
+                                                              style=style, layout=wide)
+        c["show_test"] = ipywidgets.Checkbox(value=s["show_test"], description="show test data", indent=False,
+                                             layout=half)
+        c["discretize"] = ipywidgets.Checkbox(value=s["discretize"], description="discretize output", indent=False,
+                                              layout=ipywidgets.Layout(width="140px"))
+        return c
+
+    def _layout(self, controls, readout, figure_view):
+        c = self.controls
+        button = ipywidgets.Layout(width="82px")
+        self.play_button = ipywidgets.ToggleButton(value=False, description="play", icon="play", layout=button,
+                                                   tooltip="train one epoch after another (pause any time)")
+        self.step_button = ipywidgets.Button(description="step", icon="step-forward", layout=button,
+                                             tooltip="train one epoch")
+        self.reset_button = ipywidgets.Button(description="reset", icon="undo", layout=button,
+                                              tooltip="a new network from the seed, epoch 0")
+        self.regenerate_button = ipywidgets.Button(description="new data", layout=ipywidgets.Layout(width="76px"),
+                                                   tooltip="seed + 1: new points and new starting weights")
+        self.play_button.observe(self._on_play_button, names="value")
+        self.step_button.on_click(lambda _: self.step())
+        self.reset_button.on_click(lambda _: self.reset())
+        self.regenerate_button.on_click(lambda _: setattr(c["seed"], "value", c["seed"].value + 1))
+        head = lambda text: ipywidgets.HTML(f"<b>{text}</b>")  # noqa: E731
+        data = ipywidgets.VBox([head("Data"), c["dataset"], c["noise"], c["train_ratio"], c["batch_size"],
+                                ipywidgets.HBox([c["seed"], self.regenerate_button]),
+                                ipywidgets.HBox([c["show_test"], c["discretize"]])])
+        names = list(FEATURE_CONTROLS)
+        features = ipywidgets.VBox([head("Features")] + [ipywidgets.HBox([c[a], c[b]]) for a, b in
+                                                         zip(names[0::2], names[1::2])] + [c[names[-1]]],
+                                   layout=ipywidgets.Layout(width="175px"))
+        self._neuron_boxes = [c[f"neurons_{i + 1}"] for i in range(MAX_LAYERS)]
+        network = ipywidgets.VBox([head("Network"), c["hidden_layers"],
+                                   ipywidgets.HTML("neurons per hidden layer:"),
+                                   ipywidgets.HBox(self._neuron_boxes[:3]), ipywidgets.HBox(self._neuron_boxes[3:]),
+                                   c["activation"], c["dropout"]])
+        training = ipywidgets.VBox([head("Training"), c["optimizer"], c["learning_rate"], c["regularization"],
+                                    c["regularization_rate"]])
+        self._sync_neuron_boxes()
+        buttons = ipywidgets.HBox([self.play_button, self.step_button, self.reset_button])
+        panel = ipywidgets.HBox([data, features, network, training], layout=ipywidgets.Layout(grid_gap="14px"))
+        return ipywidgets.VBox([buttons, panel, readout, figure_view])
+
+    def _sync_neuron_boxes(self):
+        """Only the boxes of existing hidden layers can be changed; noise means nothing for your points."""
+        n = self.controls["hidden_layers"].value
+        for i, box in enumerate(self.controls[f"neurons_{i + 1}"] for i in range(MAX_LAYERS)):
+            box.disabled = i >= n
+        self.controls["noise"].disabled = self.controls["dataset"].value == YOURS
+
+    def _keep_one_feature(self, change):
+        """A network needs an input: switching off the last feature switches it back on."""
+        if not change["new"] and not any(self.controls[name].value for name in FEATURE_CONTROLS):
+            change["owner"].value = True
+
+    def _on_play_button(self, change):
+        if self._syncing_button:
+            return
+        if change["new"]:
+            self.play()
+        else:
+            self.pause()
+
+    def _on_click(self, event):
+        """A click on a feature's picture switches that feature on or off (as in Playground)."""
+        if event.inaxes is not self.ax_net or event.xdata is None:
+            return
+        for control, image in zip(FEATURE_CONTROLS, self.feature_images):
+            x0, x1, y0, y1 = image.get_extent()
+            if x0 <= event.xdata <= x1 and y0 <= event.ydata <= y1:
+                self.controls[control].value = not self.controls[control].value
+                return
+
+    # ================================================================ settings
+    @property
+    def features(self):
+        """The chosen input features, in Playground's order."""
+        return tuple(f for control, f in FEATURE_CONTROLS.items() if self.controls[control].value)
+
+    @property
+    def hidden(self):
+        """Neurons per hidden layer, e.g. ``(4, 2)``."""
+        n = self.controls["hidden_layers"].value
+        return tuple(int(self.controls[f"neurons_{i + 1}"].value) for i in range(n))
+
+    @property
+    def is_regression(self):
+        dataset = self.controls["dataset"].value
+        return dataset in REGRESSION or (dataset == YOURS and self._points[2] == "regression")
+
+    def _keys(self):
+        c = {name: control.value for name, control in self.controls.items()}
+        data = (c["dataset"], c["noise"] if c["dataset"] != YOURS else None, c["train_ratio"], c["seed"])
+        model = data + (self.features, self.hidden, c["activation"], c["dropout"])
+        return data, model
+
+    # ==================================================================== data
+    def _make_data(self):
+        """The points (Playground's generator or yours), split into training and test points."""
+        c = self.controls
+        dataset, seed = c["dataset"].value, int(c["seed"].value)
+        rng = np.random.default_rng(seed)
+        if dataset == YOURS:
+            X, y, _ = self._points
+            self.domain = self._points[3]
+        else:
+            kind = "regression" if dataset in REGRESSION else "classification"
+            X, y = playground(dataset, n_samples=N_POINTS[kind], noise=c["noise"].value / 100, seed=rng)
+            self.domain = DOMAIN
+        (self.x_train, self.y_train), (self.x_test, self.y_test) = train_test_split(
+            X, y, test_ratio=1 - c["train_ratio"].value / 100, seed=rng)
+        lo, hi = -self.domain, self.domain
+        xs = np.linspace(lo, hi, GRID, dtype=np.float32)
+        g1, g2 = np.meshgrid(xs, xs)
+        self.grid_points = np.column_stack([g1.ravel(), g2.ravel()])    # row 0 of an image is the bottom
+        self.feature_grids = {name: playground_features(self.grid_points, [name])[:, 0].reshape(GRID, GRID)
+                              for name in PLAYGROUND_FEATURES}
+
+    # =================================================================== model
+    def _build_model(self):
+        """A new Sequential for the chosen features and layers, its weights drawn from the seed."""
+        c = self.controls
+        seeds = np.random.default_rng([int(c["seed"].value), 1]).integers(0, 2 ** 31, size=2 * MAX_LAYERS + 4)
+        regularizer = make_regularizer(c["regularization"].value, c["regularization_rate"].value)
+        model = Sequential(name="playground")
+        model.add(Input(shape=(len(self.features),)))
+        for i, units in enumerate(self.hidden):
+            model.add(Dense(units, activation=c["activation"].value, name=f"hidden_{i + 1}",
+                            kernel_initializer=GlorotUniform(seed=int(seeds[2 * i])), kernel_regularizer=regularizer))
+            if c["dropout"].value > 0:
+                model.add(Dropout(round(float(c["dropout"].value), 2), seed=int(seeds[2 * i + 1]),
+                                  name=f"dropout_{i + 1}"))
+        model.add(Dense(1, activation=None if self.is_regression else "sigmoid", name="output",
+                        kernel_initializer=GlorotUniform(seed=int(seeds[-1])), kernel_regularizer=regularizer))
+        self._compile(model)
+        self.model = model
+        self.dense_layers = [layer for layer in model.layers if isinstance(layer, Dense)]
+        self._shuffle_rng = np.random.default_rng([int(c["seed"].value), 2])
+        self.loss_fn = losses.get("mse" if self.is_regression else "binary_crossentropy")
+        names = self.features
+        self.features_train = playground_features(self.x_train, names)
+        self.features_test = playground_features(self.x_test, names)
+        self.features_grid = playground_features(self.grid_points, names)
+        self._targets_train = self.y_train.astype(np.float32)[:, None]
+        self.epoch = 0
+        self.diverged = None
+        self.loss_history = {"train": [], "test": []}
+        self._evaluate()
+
+    def _compile(self, model):
+        c = self.controls
+        model.compile(optimizer=make_optimizer(c["optimizer"].value, c["learning_rate"].value),
+                      loss="mse" if self.is_regression else "binary_crossentropy")
+        self._compiled_optimizer = c["optimizer"].value
+
+    def _apply_live_settings(self):
+        """Learning rate, optimizer and regularisation change the network being trained, not a new one."""
+        c = self.controls
+        if c["optimizer"].value != self._compiled_optimizer:
+            self._compile(self.model)               # a new optimizer (fresh state); the weights stay
+        self.model.optimizer.learning_rate = c["learning_rate"].value
+        regularizer = make_regularizer(c["regularization"].value, c["regularization_rate"].value)
+        for layer in self.dense_layers:
+            layer.kernel_regularizer = regularizer
+
+    # ================================================================ training
+    def step(self, epochs=1):
+        """Train ``epochs`` epochs (one pass over the training points each, in mini-batches), then redraw."""
+        for _ in range(int(epochs)):
+            if self.diverged:
+                break
+            self._train_one_epoch()
+        self.update()
+        return self
+
+    def _train_one_epoch(self):
+        order = self._shuffle_rng.permutation(len(self.features_train))
+        try:
+            with np.errstate(all="ignore"):
+                self.model.fit(self.features_train[order], self._targets_train[order],
+                               batch_size=int(self.controls["batch_size"].value), epochs=1, shuffle=False, verbose=0)
+        except ValueError as error:
+            if "NaN or infinity" not in str(error):
+                raise
+            self._diverge("a layer received NaN or infinity")    # the weights blew up: training diverged
+            return
+        self.epoch += 1
+        self._evaluate()
+
+    def _diverge(self, why):
+        self.diverged = (f"Training diverged at epoch {self.epoch + 1}: the weights grew until {why}. "
+                         "Lower the learning rate, then reset.")
+        self.pause()
+
+    def _evaluate(self):
+        """Every layer's output on the grid, the training and the test points, in one forward pass.
+
+        The forward pass is the model's own: each layer's ``forward`` (``training=False``: no dropout)
+        on the previous layer's output. The Dense layers' outputs become the heat-maps.
+        """
+        n_grid, n_train = len(self.features_grid), len(self.features_train)
+        h = np.concatenate([self.features_grid, self.features_train, self.features_test])
+        outputs = []
+        try:
+            with np.errstate(all="ignore"):
+                for layer in self.model.layers:
+                    h = layer(h)
+                    if isinstance(layer, Dense):
+                        outputs.append(h)
+                if not all(np.all(np.isfinite(layer.kernel)) for layer in self.dense_layers):
+                    raise ValueError("a weight is NaN or infinite")
+        except ValueError as error:
+            if "NaN" not in str(error):
+                raise
+            self._diverge("a layer received NaN or infinity")
+            return
+        out = outputs[-1][:, 0]
+        pred_train, pred_test = out[n_grid:n_grid + n_train, None], out[n_grid + n_train:, None]
+        self.output_grid = out[:n_grid].reshape(GRID, GRID)
+        self.neuron_grids = [a[:n_grid].T.reshape(-1, GRID, GRID) for a in outputs[:-1]]
+        self.kernels = [layer.kernel.copy() for layer in self.dense_layers]
+        self.biases = [layer.bias.copy() for layer in self.dense_layers]
+        self.train_loss = float(self.loss_fn(self._targets_train, pred_train))
+        self.test_loss = float(self.loss_fn(self.y_test.astype(np.float32)[:, None], pred_test))
+        if self.is_regression:
+            self.train_accuracy = self.test_accuracy = None
+        else:
+            self.train_accuracy = float(np.mean(metrics.binary_accuracy(self.y_train[:, None], pred_train)))
+            self.test_accuracy = float(np.mean(metrics.binary_accuracy(self.y_test[:, None], pred_test)))
+        self.loss_history["train"].append(self.train_loss)
+        self.loss_history["test"].append(self.test_loss)
+
+    def reset(self):
+        """A new network from the seed (epoch 0), with the current controls."""
+        self.pause()
+        self._model_key = None
+        self.update()
+        return self
+
+    # ================================================================= playing
+    @property
+    def playing(self):
+        return self._task is not None and not self._task.done()
+
+    def play(self):
+        """Train epoch after epoch, redrawing after each, until ``pause()`` (the kernel stays free)."""
+        if self.playing or self.diverged:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("play() animates inside Jupyter, where an event loop is running. In a script, "
+                               "train with w.step(100) instead.") from None
+        self._task = loop.create_task(self._play_loop())
+        self._show_playing(True)
+
+    def pause(self):
+        """Stop playing now: no further step runs after this call."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+        self._show_playing(False)
+
+    async def _play_loop(self):
+        try:
+            while not self.diverged:
+                start = time.perf_counter()
+                self.step()
+                spent = time.perf_counter() - start
+                self.frame_seconds.append(spent)
+                await asyncio.sleep(max(YIELD_SECONDS, FRAME_SECONDS - spent))   # clicks and cells run here
+        finally:
+            self._task = None
+            self._show_playing(False)
+
+    def _show_playing(self, playing):
+        """The play button shows the state (one message to the browser for its three traits)."""
+        button = getattr(self, "play_button", None)
+        if button is None:
+            return
+        self._syncing_button = True
+        try:
+            with button.hold_sync():
+                button.value = playing
+                button.description = button.icon = "pause" if playing else "play"
+        finally:
+            self._syncing_button = False
+
+    # ================================================================= export
+    def export(self):
+        """A copy of the network as a compiled learnnet ``Sequential``, to continue training in code.
+
+        Same layers, regularisers and weights; the optimizer has the same settings but starts
+        afresh (as after ``compile``). Its inputs are the chosen features: get them with ``data()``.
+        """
+        model = Sequential.from_config(self.model.get_config())
+        model.set_weights(self.model.get_weights())
+        c = self.controls
+        model.compile(optimizer=make_optimizer(c["optimizer"].value, c["learning_rate"].value),
+                      loss="mse" if self.is_regression else "binary_crossentropy",
+                      metrics=None if self.is_regression else ["accuracy"])
+        return model
+
+    def data(self):
+        """``(x_train, y_train), (x_test, y_test)``: the chosen features of the points, and their labels."""
+        return (self.features_train.copy(), self.y_train.copy()), (self.features_test.copy(), self.y_test.copy())
+
+    # ================================================================= drawing
+    def _draw(self):
+        fig = self.fig
+        width, height = fig.get_size_inches()
+        self.ax_net = fig.add_axes([0.0, 0.0, 0.56, 0.94])
+        self._net_size = (0.56 * width, 0.94 * height)          # axes units are inches
+        self.ax_net.set_xlim(0, self._net_size[0])
+        self.ax_net.set_ylim(0, self._net_size[1])
+        self.ax_net.set_axis_off()
+        self.ax_net.set_autoscale_on(False)
+        out_w = 3.05 / width
+        self.ax_out = fig.add_axes([0.595, 0.36, out_w, 3.05 / height])
+        self.ax_cbar = fig.add_axes([0.595 + out_w + 0.008, 0.36, 0.010, 3.05 / height])
+        self.ax_loss = fig.add_axes([0.623, 0.075, 0.355, 0.18])
+        self.cmap = PLAYGROUND_CMAP
+        thumb = dict(cmap=self.cmap, origin="lower", interpolation="bilinear", zorder=3)
+        # the network: a picture per feature and per neuron, joined by edges
+        self.edges = self.ax_net.add_collection(LineCollection([], zorder=1))
+        self.feature_images = [self.ax_net.imshow(np.zeros((2, 2)), norm=Normalize(-1, 1), **thumb)
+                               for _ in FEATURE_CONTROLS]
+        self.feature_labels = [self.ax_net.text(0, 0, FEATURE_LABELS[f], ha="right", va="center", fontsize=9)
+                               for f in FEATURE_CONTROLS.values()]
+        self.neuron_images = [[self.ax_net.imshow(np.zeros((2, 2)), norm=Normalize(-1, 1), **thumb)
+                               for _ in range(MAX_NEURONS)] for _ in range(MAX_LAYERS)]
+        self.output_thumb = self.ax_net.imshow(np.zeros((2, 2)), norm=Normalize(0, 1), **thumb)
+        frame = dict(fill=False, lw=0.6, ec="#555555", zorder=4)
+        self._frames = [self.ax_net.add_patch(Rectangle((0, 0), 1, 1, **frame)) for _ in
+                        range(len(FEATURE_CONTROLS) + MAX_LAYERS * MAX_NEURONS + 1)]
+        self.column_titles = [self.ax_net.text(0, 0, "", ha="center", va="bottom", fontsize=8.5, linespacing=1.15)
+                              for _ in range(MAX_LAYERS + 2)]
+        # the output: heat-map, points, colour bar
+        self.output_image = self.ax_out.imshow(np.zeros((2, 2)), cmap=self.cmap, norm=Normalize(0, 1), origin="lower",
+                                               extent=(-DOMAIN, DOMAIN, -DOMAIN, DOMAIN), interpolation="bilinear",
+                                               zorder=1)
+        self.train_points = self.ax_out.scatter([], [], s=16, linewidths=0.7, edgecolors="white", zorder=3)
+        self.test_points = self.ax_out.scatter([], [], s=16, linewidths=0.9, edgecolors="black", zorder=4)
+        self.ax_out.set_xticks([-6, -3, 0, 3, 6])
+        self.ax_out.set_yticks([-6, -3, 0, 3, 6])
+        self.ax_out.tick_params(labelsize=8, length=2, pad=1.5)
+        self.ax_out.set_xlabel("$x_1$", fontsize=9, labelpad=0)
+        self.ax_out.set_ylabel("$x_2$", fontsize=9, labelpad=0)
+        self.colorbar = fig.colorbar(self.output_image, cax=self.ax_cbar)
+        self.ax_cbar.tick_params(labelsize=7.5, length=2, pad=1.5)
+        self.output_title = self.ax_out.set_title("", fontsize=9.5, pad=4)
+        self.diverged_text = self.ax_out.text(0, 0, "", ha="center", va="center", fontsize=9, color="#b2182b",
+                                              zorder=6,
+                                              bbox=dict(boxstyle="round,pad=0.4", fc="white", ec="#b2182b"))
+        # the loss curves
+        (self.train_curve,) = self.ax_loss.plot([], [], color="#333333", lw=1.5, label="training")
+        (self.test_curve,) = self.ax_loss.plot([], [], color="#999999", lw=1.5, ls="--", label="test")
+        self.ax_loss.set_xlabel("epoch", fontsize=8.5, labelpad=1)
+        self.ax_loss.set_ylabel("loss", fontsize=8.5, labelpad=2)
+        self.ax_loss.tick_params(labelsize=7.5, length=2, pad=1.5)
+        self.ax_loss.legend(loc="upper right", fontsize=7.5, frameon=False, ncols=2, borderaxespad=0.1)
+        self.ax_loss.grid(True, alpha=0.3)
+        self.ax_loss.set_xlim(0, 50)
+        self.ax_loss.set_ylim(0, 1)
+        self.header = fig.text(0.595, 0.975, "", ha="left", va="top", fontsize=10)
+        # what a step changes is redrawn every time; what only the settings change, rarely
+        self.dynamic(self.edges, *[im for column in self.neuron_images for im in column], self.output_thumb,
+                     self.output_image, self.train_points, self.test_points, self.train_curve, self.test_curve,
+                     self.header)
+        self.dynamic(*self.feature_images, *self.feature_labels, *self._frames, *self.column_titles,
+                     self.output_title, self.diverged_text, rarely=True)
+
+    def _layout_network(self):
+        """Where each picture goes: columns for the features, each hidden layer and the output."""
+        W, H = self._net_size
+        hidden = self.hidden
+        columns = [len(FEATURE_CONTROLS)] + list(hidden) + [1]
+        xs = np.linspace(0.75, W - 0.55, len(columns))
+        top = H - 0.62
+        pitch = min(0.62, (top - 0.15) / max(columns))
+        size = min(0.46, pitch * 0.8)
+        self._cells = []            # per column: list of (x0, y0) lower-left corners
+        for x, n in zip(xs, columns):
+            y_first = top - (pitch - size) / 2 - size - (max(columns) - n) * pitch / 2
+            self._cells.append([(x - size / 2, y_first - i * pitch) for i in range(n)])
+        self._size = size
+        frames = iter(self._frames)
+
+        def place(image, cell, visible=True):
+            x0, y0 = cell
+            image.set_extent((x0, x0 + size, y0, y0 + size))
+            image.set_visible(visible)
+            frame = next(frames)
+            frame.set_bounds(x0, y0, size, size)
+            frame.set_visible(visible)
+
+        for image, label, cell in zip(self.feature_images, self.feature_labels, self._cells[0]):
+            place(image, cell)
+            label.set_position((cell[0] - 0.06, cell[1] + size / 2))
+        for l in range(MAX_LAYERS):
+            for i in range(MAX_NEURONS):
+                exists = l < len(hidden) and i < hidden[l]
+                place(self.neuron_images[l][i], self._cells[l + 1][i] if exists else (0, 0), exists)
+        place(self.output_thumb, self._cells[-1][0])
+        titles = ["features"] + [f"layer {l + 1}\n{n} neuron{'s' * (n > 1)}" for l, n in enumerate(hidden)] + ["output"]
+        for l, text in enumerate(self.column_titles):
+            if l < len(titles):
+                text.set_text(titles[l])
+                text.set_position((xs[l], top + 0.08))
+            text.set_visible(l < len(titles))
+        self._edge_segments()
+
+    def _edge_segments(self):
+        """One segment per weight: from the right of a picture to the left of the next column's."""
+        size = self._size
+        selected = [i for i, f in enumerate(FEATURE_CONTROLS.values()) if f in self.features]
+        sources = [[self._cells[0][i] for i in selected]] + self._cells[1:-1]
+        segments = []
+        for left, right in zip(sources, self._cells[1:]):
+            for (xa, ya) in left:
+                for (xb, yb) in right:
+                    segments.append([(xa + size, ya + size / 2), (xb, yb + size / 2)])
+        self.edges.set_segments(segments)
+
+    # ================================================================== update
+    def _update(self):
+        data_key, model_key = self._keys()
+        self._sync_neuron_boxes()
+        if data_key != self._data_key:
+            self.pause()
+            self._make_data()
+        if model_key != self._model_key:
+            self.pause()
+            self._build_model()
+            self._layout_network()
+            self._data_key, self._model_key = data_key, model_key
+            self._draw_settings()
+        else:
+            self._apply_live_settings()
+        self._draw_state()
+
+    def _draw_settings(self):
+        """What changes only with a new network: data points, feature pictures, colour scales, limits."""
+        d = self.domain
+        extent = (-d, d, -d, d)
+        regression = self.is_regression
+        norm = (-1, 1) if regression else (0, 1)
+        self.output_image.set_extent(extent)
+        self.output_image.set_norm(Normalize(*norm))
+        self.output_thumb.set_norm(Normalize(*norm))
+        self.colorbar.set_label("output" if regression else "P(class 1)", fontsize=8)
+        ticks = np.linspace(-d, d, 5)
+        self.ax_out.set_xticks(ticks)
+        self.ax_out.set_yticks(ticks)
+        self.ax_out.set_xlim(-d, d)
+        self.ax_out.set_ylim(-d, d)
+        self.diverged_text.set_position((0, 0))
+        colours = self._point_colours
+        self.train_points.set_offsets(self.x_train)
+        self.train_points.set_facecolors(colours(self.y_train))
+        self.test_points.set_offsets(self.x_test)
+        self.test_points.set_facecolors(colours(self.y_test))
+        for image, feature in zip(self.feature_images, FEATURE_CONTROLS.values()):
+            grid = self.feature_grids[feature]
+            scale = float(np.max(np.abs(grid))) or 1.0
+            image.set_data(grid / scale)                   # each feature's own range, -max to +max
+            image.set_alpha(1.0 if feature in self.features else 0.25)
+        for label, feature in zip(self.feature_labels, FEATURE_CONTROLS.values()):
+            label.set_alpha(1.0 if feature in self.features else 0.4)
+        self.set_limits(self.ax_loss, xlim=(0, 50), ylim=(0, self._loss_ceiling(self.loss_history["train"][0])))
+        self.request_full_redraw()   # new ticks, colour bar label
+
+    def _point_colours(self, y):
+        if self.is_regression:
+            return self.cmap(Normalize(-1, 1)(np.clip(y, -1, 1)))
+        return np.where((np.asarray(y) > 0.5)[:, None], to_rgba(POSITIVE), to_rgba(NEGATIVE))
+
+    @staticmethod
+    def _loss_ceiling(loss):
+        """A round upper limit for the loss axis just above ``loss``."""
+        if not np.isfinite(loss) or loss <= 0:
+            return 1.0
+        for ceiling in (0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0):
+            if loss * 1.1 <= ceiling:
+                return ceiling
+        return float(loss * 1.2)
+
+    def _draw_state(self):
+        """What every step changes: pictures, edges, curves, the header."""
+        c = self.controls
+        discretize = c["discretize"].value
+        output = self.output_grid
+        if discretize:
+            output = np.where(output >= (0.0 if self.is_regression else 0.5), self.output_image.norm.vmax,
+                              self.output_image.norm.vmin)
+        self.output_image.set_data(output)
+        self.output_thumb.set_data(output)
+        for l, grids in enumerate(self.neuron_grids):
+            for i, grid in enumerate(grids):
+                self.neuron_images[l][i].set_data(grid)
+        rgba, widths = weight_colors(np.concatenate([k.ravel() for k in self.kernels]), max_abs=EDGE_SCALE)
+        self.edges.set_color(rgba)
+        self.edges.set_linewidth(widths)
+        self.test_points.set_visible(bool(c["show_test"].value))
+        epochs = np.arange(len(self.loss_history["train"]))
+        self.train_curve.set_data(epochs, self.loss_history["train"])
+        self.test_curve.set_data(epochs, self.loss_history["test"])
+        xmax = self.ax_loss.get_xlim()[1]
+        if self.epoch > xmax:
+            self.set_limits(self.ax_loss, xlim=(0, xmax * 2))
+        top = self.ax_loss.get_ylim()[1]
+        worst = max(self.train_loss, self.test_loss)
+        if np.isfinite(worst) and worst > top:
+            self.set_limits(self.ax_loss, ylim=(0, self._loss_ceiling(worst)))
+        self.header.set_text(f"epoch {self.epoch:,}    training loss {self.train_loss:.3f}    "
+                             f"test loss {self.test_loss:.3f}")
+        title = "output: " + ("the network's prediction" if self.is_regression else "P(class 1)") + \
+            (", discretized" if discretize else "") + (" · test points ringed in black" if c["show_test"].value else "")
+        if self.output_title.get_text() != title:
+            self.output_title.set_text(title)
+        message = self.diverged or ""
+        if self.diverged_text.get_text() != message:
+            self.diverged_text.set_text(_wrap(message, 42))
+            self.diverged_text.set_visible(bool(message))
+
+    def readout(self):
+        c = self.controls
+        dataset = c["dataset"].value
+        name = "your points" if dataset == YOURS else DATASETS[dataset]
+        noise = "" if dataset == YOURS else f", noise {c['noise'].value}"
+        sizes = " → ".join([", ".join(self.features)] + [f"{n} {c['activation'].value}" for n in self.hidden]
+                           + ["1 " + ("linear" if self.is_regression else "sigmoid")])
+        reg = c["regularization"].value
+        reg_text = "no regularization" if reg == "none" or c["regularization_rate"].value == 0 else \
+            f"{REGULARIZATIONS[reg]} {c['regularization_rate'].value:g}"
+        lines = [f"epoch {self.epoch}  ·  {name}{noise}  ·  {len(self.x_train)} training / {len(self.x_test)} test "
+                 f"points  ·  batch size {c['batch_size'].value}  ·  seed {c['seed'].value}",
+                 f"network: {sizes}  ({self.model.count_params()} weights)",
+                 f"{OPTIMIZERS[c['optimizer'].value]}, learning rate {c['learning_rate'].value:g}, {reg_text}, "
+                 f"dropout {c['dropout'].value:.2f}",
+                 f"training loss {self.train_loss:.4f}   test loss {self.test_loss:.4f}"]
+        if not self.is_regression:
+            lines[-1] += f"   (accuracy: training {self.train_accuracy:.3f}, test {self.test_accuracy:.3f})"
+        if self.diverged:
+            lines.append(self.diverged)
+        return "\n".join(lines)
+
+    def close(self):
+        self.pause()
+        super().close()
+
+
+def _wrap(text, width):
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "\n".join(lines + ([line] if line else []))
+
+
+def _check_points(points):
+    """Your points as ``(X, y, kind, domain)``, checked; None if there are none."""
+    if points is None:
+        return None
+    if not isinstance(points, (tuple, list)) or len(points) != 2:
+        raise ValueError("`points` must be a pair (X, y): X of shape (n, 2), y of shape (n,).")
+    X = np.asarray(points[0], dtype=np.float32)
+    y = np.asarray(points[1])
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) < 4:
+        raise ValueError(f"`points`: X must hold at least 4 points of 2 coordinates, shape (n, 2); received shape "
+                         f"{X.shape}.")
+    if y.shape != (len(X),):
+        raise ValueError(f"`points`: y must hold one label or target per point, shape ({len(X)},); received shape "
+                         f"{y.shape}.")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y.astype(float)))):
+        raise ValueError("`points` contain NaN or infinity.")
+    values = set(np.unique(y).tolist())
+    if values <= {0, 1}:
+        kind, y = "classification", y.astype(np.int64)
+    elif values <= {-1, 1}:
+        raise ValueError("`points`: y holds -1 and +1 (Playground's labels); learnnet's classes are 0 and 1. "
+                         "Pass (y + 1) // 2.")
+    else:
+        kind, y = "regression", y.astype(np.float32)
+    domain = float(np.ceil(np.max(np.abs(X)) * 1.1 * 2) / 2) or 1.0
+    return X, y, kind, domain
