@@ -114,7 +114,7 @@ def test_the_vgg16_transfer_example_runs_with_only_the_imports_changed():
                         "weights=None, include_top=False, input_shape=(32, 32, 3)")
     build, train = code.split("# 编译模型")
     utils.set_random_seed(0)
-    X_train, y_train = labelled_data(32, (32, 32, 3))
+    X_train, y_train = labelled_data(16, (32, 32, 3))
     namespace = {"X_train": X_train, "y_train": y_train}
     exec(build, namespace)
     base_model, model = namespace["base_model"], namespace["model"]
