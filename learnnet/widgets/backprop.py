@@ -143,7 +143,7 @@ class BackpropStepper(LessonWidget):
             self.request_full_redraw()
         d.set_values([trace.x, trace.outputs[0], trace.outputs[1]], value_range=(-2, 2))
         d.set_weights([layer.kernel for layer in trace.layers], max_abs=1.0)
-        self.loss_text.set_text(f"y = {trace.y_true[0]:.2f}\nL = (ŷ - y)²\n  = {trace.loss_value:.4f}")
+        self.loss_text.set_text(f"y = {trace.y_true[0]:.2f}\nL = {trace.loss_value:.4f}")
 
         # the gradient under each neuron: the latest one computed at or before this step
         shown = {}
