@@ -149,13 +149,21 @@ class History(Callback):
 
 # -------------------------------------------------------------------- progress bar ----
 
-def _interactive():
-    """True in a terminal or a Jupyter notebook, where '\\r' can redraw a line in place."""
+def _display():
+    """Where stdout goes: ``"terminal"`` or ``"notebook"`` (a line can be redrawn with '\\r'), else None."""
     if hasattr(sys.stdout, "isatty") and sys.stdout.isatty():
-        return True
+        return "terminal"
     ipython = sys.modules.get("IPython")      # only look, never import: the engine needs NumPy alone
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    return type(shell).__name__ == "ZMQInteractiveShell"   # the shell of a Jupyter kernel
+    return "notebook" if type(shell).__name__ == "ZMQInteractiveShell" else None   # a Jupyter kernel's shell
+
+
+def _format_eta(seconds):
+    if seconds > 3600:
+        return f"{seconds // 3600:.0f}:{(seconds % 3600) // 60:02.0f}:{seconds % 60:02.0f}"
+    if seconds > 60:
+        return f"{seconds // 60:.0f}:{seconds % 60:02.0f}"
+    return f"{seconds:.0f}s"
 
 
 def _format_value(value):
@@ -173,19 +181,25 @@ def _format_time_per_step(seconds):
 class Progbar:
     """Keras's progress bar: ``32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step - accuracy: 0.8125 - loss: 0.4123``.
 
-    In a terminal or a notebook the line is redrawn in place (a ``'\\r'`` then the new
-    text), at most every ``interval`` seconds, and finished with a newline; so a saved
-    notebook keeps one line per epoch. Elsewhere (a file, a pipe, a test capturing
-    stdout) only the finished line is printed. ``verbose=2`` prints the finished line
-    in the shorter form ``32/32 - 0s - 3ms/step - accuracy: ... - loss: ...``.
+    In a terminal the line is redrawn in place (a ``'\\r'`` then the new text) at most
+    every ``interval`` seconds, and finished with a newline. In a Jupyter notebook too,
+    but only once an epoch has run for a second, and then twice a second: a short epoch
+    prints just its finished line, so a saved notebook holds one line per epoch (and
+    Jupyter folds the redraws of a long one into its last). Elsewhere (a file, a pipe,
+    a test capturing stdout) only the finished line is printed. ``verbose=2`` prints
+    the finished line in the shorter form ``32/32 - 0s - 3ms/step - accuracy: ... - loss: ...``.
     """
 
     def __init__(self, target, width=20, verbose=1, interval=0.05, stream=None):
         self.target, self.width, self.verbose, self.interval = target, width, verbose, interval
         self.stream = stream
-        self.dynamic = _interactive()
+        display = _display()
+        self.dynamic = display is not None
         self._start = time.time()
         self._last_update = 0.0
+        if display == "notebook":
+            self.interval = max(interval, 0.5)
+            self._last_update = self._start + 1.0 - self.interval   # the first redraw after 1 s
         self._time_after_first_step = None
         self._previous_width = 0
 
@@ -219,7 +233,7 @@ class Progbar:
             bar = f"\x1b[32m{'━' * done}\x1b[0m\x1b[37m{'━' * (self.width - done)}\x1b[0m"
         else:
             bar = "━" * done + "─" * (self.width - done)
-        clock = f"{now - self._start:.0f}s" if finalize else f"{per_step * (self.target - current):.0f}s"
+        clock = f"{now - self._start:.0f}s" if finalize else _format_eta(per_step * (self.target - current))
         line = f"{current:>{digits}}/{self.target} {bar} {clock} {_format_time_per_step(per_step)}" + self._metrics(values)
         visible = len(line) - (len(bar) - self.width)
         padding = " " * max(0, self._previous_width - visible)   # wipe the end of a longer previous line

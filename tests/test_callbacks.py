@@ -148,7 +148,7 @@ def test_verbose_0_prints_nothing(capsys):
 
 
 def test_in_a_terminal_or_notebook_the_bar_is_redrawn_in_place(capsys, monkeypatch):
-    monkeypatch.setattr(callbacks, "_interactive", lambda: True)
+    monkeypatch.setattr(callbacks, "_display", lambda: "terminal")
     model, x, y = model_and_data(n=200)
     monkeypatch.setattr(callbacks.Progbar, "__init__", _no_interval(callbacks.Progbar.__init__))
     model.fit(x, y, batch_size=10, epochs=2)
@@ -178,3 +178,18 @@ def test_evaluate_and_predict_show_a_bar_too(capsys):
 
 def test_small_values_use_scientific_notation():
     assert callbacks._format_value(0.0) == "0.0000e+00" and callbacks._format_value(0.81249) == "0.8125"
+
+
+def test_in_a_notebook_a_short_epoch_prints_only_its_finished_line(capsys, monkeypatch):
+    monkeypatch.setattr(callbacks, "_display", lambda: "notebook")
+    model, x, y = model_and_data(n=200)
+    model.fit(x, y, batch_size=10, epochs=2)
+    out = re.sub(r"\x1b\[\d+m", "", capsys.readouterr().out)
+    assert out.count("\r") == 2          # one per epoch: the finished line, no redraws
+    lines = [line.rsplit("\r", 1)[-1] for line in out.split("\n")]
+    assert lines[0::2] == ["Epoch 1/2", "Epoch 2/2", ""] and lines[1].startswith("20/20 ━━━")
+
+
+def test_eta_reads_like_keras():
+    assert callbacks._format_eta(42.4) == "42s" and callbacks._format_eta(75) == "1:15"
+    assert callbacks._format_eta(3725) == "1:02:05"
