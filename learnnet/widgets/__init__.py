@@ -19,6 +19,7 @@ from .descent import GradientDescentExplorer
 from .forward import ForwardPassViewer
 from .loss import CrossEntropyExplorer, LossExplorer
 from .neuron import NeuronExplorer
+from ._source import show_source
 
-__all__ = ["LessonWidget", "NeuronExplorer", "ActivationExplorer", "LinearStackExplorer", "ForwardPassViewer",
+__all__ = ["show_source", "LessonWidget", "NeuronExplorer", "ActivationExplorer", "LinearStackExplorer", "ForwardPassViewer",
            "LossExplorer", "CrossEntropyExplorer", "BackpropStepper", "GradientDescentExplorer"]

@@ -200,7 +200,7 @@ class LinearStackExplorer(LessonWidget):
         between = "" if depth == 1 else f", {activation} between them"
         self.title.set_text(f"{depth} Dense layer{'s' if depth > 1 else ''}{between}")
         self.note.set_text(f"one layer:\ny = {self.single_kernel:.3f}·x\n    {self.single_bias:+.3f}\n\n"
-                           f"largest gap:\n{self.max_difference:.2e}")
+                           f"largest gap:\n{_gap(self.max_difference)}")
 
     def readout(self):
         same = self.max_difference < 1e-9
@@ -208,6 +208,11 @@ class LinearStackExplorer(LessonWidget):
             f"{len(self.layers)} Dense layers (1 -> {self.width} -> ... -> 1), activation between them: "
             f"{self.controls['activation'].value}",
             f"collapsed into one Dense layer: y = {self.single_kernel:.4f}·x + ({self.single_bias:.4f})",
-            f"largest |stack(x) - one_layer(x)| for x in [-3, 3]: {self.max_difference:.3g}",
+            f"largest |stack(x) - one_layer(x)| for x in [-3, 3]: {_gap(self.max_difference)}",
             "-> the stack IS one linear layer" if same else "-> no single linear layer matches the stack",
         ])
+
+
+def _gap(difference):
+    # below 1e-9 the gap is floating-point rounding, whose digits vary from machine to machine
+    return "< 1e-9 (rounding only)" if difference < 1e-9 else f"{difference:.3g}"
