@@ -47,12 +47,14 @@ def keras_cnn():
 
 
 def bn_model():
-    return Sequential([ln.Input((100,)), ln.Dense(16), ln.BatchNormalization(), ln.Activation("relu"),
+    # No bias before BatchNormalization: its gradient is exactly 0 in theory, so float noise (which Adam
+    # scales up to full steps) would be all that moves it, differently in each framework.
+    return Sequential([ln.Input((100,)), ln.Dense(16, use_bias=False), ln.BatchNormalization(), ln.Activation("relu"),
                        ln.Dense(10, activation="softmax")], name="bn")
 
 
 def keras_bn_model():
-    return keras.Sequential([keras.Input((100,)), kl.Dense(16), kl.BatchNormalization(), kl.Activation("relu"),
+    return keras.Sequential([keras.Input((100,)), kl.Dense(16, use_bias=False), kl.BatchNormalization(), kl.Activation("relu"),
                              kl.Dense(10, activation="softmax")], name="bn")
 
 
