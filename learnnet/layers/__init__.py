@@ -2,6 +2,8 @@
 from .base import Layer, clear_session
 from .core import Activation, Dense
 from .input_layer import Input, InputLayer
+from .conv import Conv2D
 
 __all__ = ["Layer", "Dense", "Activation", "clear_session"]
+__all__ += ["Conv2D"]
 __all__ += ["Input", "InputLayer"]
