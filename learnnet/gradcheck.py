@@ -14,10 +14,11 @@ and compared with the relative error
 which is about 1e-10 for a correct backward pass and about 1 for a wrong one; the
 default tolerance is 1e-6.
 
-``check_activation``, ``check_loss``, ``check_layer`` and ``check_layers`` (a stack,
-e.g. ``model.layers``) return a ``GradcheckReport`` that prints as a table, one row per
-gradient, and has ``.passed`` and ``.max_rel_error``. ``gradcheck(obj, ...)`` picks the
-right one. The objects you pass are never changed: layers are copied into float64.
+``check_activation``, ``check_loss``, ``check_layer``, ``check_layers`` (a stack,
+e.g. ``model.layers``) and ``check_merge`` (``Add``, ``Concatenate``) return a
+``GradcheckReport`` that prints as a table, one row per gradient, and has ``.passed``
+and ``.max_rel_error``. ``gradcheck(obj, ...)`` picks the right one. The objects you
+pass are never changed: layers are copied into float64.
 """
 import copy
 
@@ -188,6 +189,25 @@ def check_layers(layers, x, training=False, seed=0, max_checks=None, tolerance=T
 def check_layer(layer, x, training=False, seed=0, max_checks=None, tolerance=TOLERANCE):
     """Check one layer's backward: dL/dx and dL/d(each weight) against finite differences."""
     return check_layers([layer], x, training=training, seed=seed, max_checks=max_checks, tolerance=tolerance)
+
+
+def check_merge(layer, inputs, seed=0, max_checks=None, tolerance=TOLERANCE):
+    """Check a layer that takes a list of arrays (``Add``, ``Concatenate``): one row per input.
+
+    As in ``check_layers``, ``L = sum(r * layer.forward(inputs))``; ``layer.backward(r)``
+    must return the list ``[dL/d(inputs[0]), dL/d(inputs[1]), ...]``.
+    """
+    rng = np.random.default_rng(seed)
+    layer = to_float64(layer)
+    xs = [as_float_array(x, f"inputs[{i}]", dtype=np.float64).copy() for i, x in enumerate(inputs)]
+    upstream = rng.standard_normal(np.shape(layer.forward(xs)))
+    grads = layer.backward(upstream)
+    scalar = lambda: float(np.sum(layer.forward(xs) * upstream))  # noqa: E731
+    rows = []
+    for i, (x, grad) in enumerate(zip(xs, grads)):
+        idx = _pick(x.shape, max_checks, rng)
+        rows.append(_compare(f"input {i}", grad, numerical_gradient(scalar, x, idx), idx, tolerance))
+    return GradcheckReport(f"{type(layer).__name__} {layer.name!r}", rows, tolerance)
 
 
 def check_model(model, x, training=False, seed=0, max_checks=None, tolerance=TOLERANCE):
