@@ -10,5 +10,6 @@ from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 
 __all__ = ["Layer", "Dense", "Activation", "clear_session"]
-__all__ += ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "BatchNormalization", "Dropout", "Flatten", "Reshape", "Add", "Concatenate"]
+__all__ += ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "BatchNormalization",
+            "Dropout", "Flatten", "Reshape", "Add", "Concatenate"]
 __all__ += ["Input", "InputLayer"]
