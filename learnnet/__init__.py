@@ -14,12 +14,12 @@ read; the API follows Keras, so what you learn here carries over to ``tf.keras``
     dx = layer.backward(dy)       # stores dL/dkernel, dL/dbias; returns dL/dx
     learnnet.gradcheck.check_layer(layer, x)   # proves backward right
 """
-from . import activations, config, initializers, layers, utils
-from . import gradcheck
+from . import activations, config, initializers, layers, losses, optimizers, regularizers, utils
+from . import datasets, gradcheck
 from . import callbacks, metrics, models
 from .neuron import Neuron
 
 __version__ = "0.1.0"
 
-__all__ = ["Neuron", "activations", "config", "initializers", "layers", "utils", "gradcheck", "callbacks", "metrics",
-           "models", "__version__"]
+__all__ = ["Neuron", "activations", "config", "initializers", "layers", "losses", "optimizers", "regularizers",
+           "utils", "datasets", "gradcheck", "callbacks", "metrics", "models", "__version__"]
