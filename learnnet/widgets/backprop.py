@@ -91,8 +91,8 @@ class BackpropStepper(LessonWidget):
     def _draw(self):
         fig = self.fig
         self.ax_net = fig.add_axes([0.0, 0.0, 1.0, 0.80])
-        self.title = fig.text(0.01, 0.975, "", ha="left", va="top", fontsize=11.5)
-        self.formula = fig.text(0.01, 0.885, "", ha="left", va="top", fontsize=11, color="#333333")
+        # one text for the step's title and its formula (each text costs a few ms to redraw)
+        self.title = fig.text(0.01, 0.975, "", ha="left", va="top", fontsize=11, linespacing=1.9)
         self.diagram = NetworkDiagram(self.ax_net, [2, 2, 1], node_size=1000, fmt="{:.3f}",
                                       layer_titles=["input x", "hidden", "output ŷ"])
         self.ax_net.set_xlim(-0.45, 2.75)
@@ -111,7 +111,10 @@ class BackpropStepper(LessonWidget):
         self.loss_text = self.ax_net.text(out_x + 0.3, out_y, "", ha="left", va="center", fontsize=8.5,
                                           bbox=dict(boxstyle="round,pad=0.3", fc="#fff7e6", ec=HIGHLIGHT))
         # The table of terms is the read-out beside the controls (text is slow to draw in a figure).
-        self.dynamic(*self.diagram.artists, *self.grad_texts.values(), self.loss_text, self.title, self.formula)
+        # the forward values change only with the example; the gradients and highlights with every step
+        self.dynamic(*self.diagram.node_texts, self.loss_text, rarely=True)
+        self.dynamic(self.diagram.edge_artist, self.diagram.node_artist, *self.diagram.edge_texts,
+                     *self.grad_texts.values(), self.title)
         self._titled_activation = None
 
     # -------------------------------------------------------------------- update
@@ -141,9 +144,10 @@ class BackpropStepper(LessonWidget):
             d.set_layer_titles(["input x", f"hidden\n{f}", "output ŷ\nsigmoid"])
             self._titled_activation = f
             self.request_full_redraw()
-        d.set_values([trace.x, trace.outputs[0], trace.outputs[1]], value_range=(-2, 2))
-        d.set_weights([layer.kernel for layer in trace.layers], max_abs=1.0)
-        self.loss_text.set_text(f"y = {trace.y_true[0]:.2f}\nL = {trace.loss_value:.4f}")
+        if self.changed("forward", id(trace)):  # a new trace: new values in the circles
+            d.set_values([trace.x, trace.outputs[0], trace.outputs[1]], value_range=(-2, 2))
+            d.set_weights([layer.kernel for layer in trace.layers], max_abs=1.0)
+            self.loss_text.set_text(f"y = {trace.y_true[0]:.2f}\nL = {trace.loss_value:.4f}")
 
         # the gradient under each neuron: the latest one computed at or before this step
         shown = {}
@@ -177,11 +181,10 @@ class BackpropStepper(LessonWidget):
 
     def _draw_text(self, trace):
         if self.stage is None:
-            self.title.set_text(f"Step 0 of {self.n_stages}: the forward pass")
-            self.formula.set_text(r"$z = a W + b,\quad a_{\mathrm{next}} = f(z),\quad L = (\hat y - y)^2$")
+            self.title.set_text(f"Step 0 of {self.n_stages}: the forward pass\n"
+                                r"$z = a W + b,\quad a_{\mathrm{next}} = f(z),\quad L = (\hat y - y)^2$")
         else:
-            self.title.set_text(f"Step {self.step} of {self.n_stages}: {self.stage.title}")
-            self.formula.set_text(f"${self.stage.formula}$")
+            self.title.set_text(f"Step {self.step} of {self.n_stages}: {self.stage.title}\n${self.stage.formula}$")
 
     def _table_text(self):
         trace = self.trace

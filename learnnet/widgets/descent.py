@@ -134,9 +134,9 @@ class GradientDescentExplorer(LessonWidget):
         self.ax_map = fig.add_axes([0.06, 0.12, 0.40, 0.76])
         self.ax_loss = fig.add_axes([0.57, 0.12, 0.41, 0.76])
         self.formula_text = fig.text(0.06, 0.975, "", ha="left", va="top", fontsize=11)  # changes with the surface
-        self.title = fig.text(0.46, 0.955, "", ha="right", va="top", fontsize=10)       # changes every step
-        self.contours = {}  # surface name -> its filled contours, drawn the first time it is shown
-        self._contour_floor = {}  # surface name -> the lowest loss on its grid
+        self.title = fig.text(0.775, 0.955, "", ha="center", va="top", fontsize=10)     # changes every step
+        self.contours = {}  # surface name -> its filled contours, made the first time it is shown
+        self._contour_range = {}  # surface name -> the lowest and highest loss on its grid
         self.lines, self.heads, self.curves, self.curve_heads = {}, {}, {}, {}
         for name, (label, color, _) in OPTIMIZERS.items():
             (self.lines[name],) = self.ax_map.plot([], [], "-o", color=color, lw=1.6, ms=2.5, zorder=4, label=label)
@@ -154,27 +154,23 @@ class GradientDescentExplorer(LessonWidget):
         self.ax_loss.set_xlim(0, MAX_STEPS)
         self.ax_loss.set_xlabel("step")
         self.ax_loss.set_ylabel("loss (log scale)")
-        self.ax_loss.set_title("loss after each step", fontsize=10)
         self.ax_loss.grid(True, which="major", alpha=0.3)
         self.legend = self.ax_loss.legend(loc="upper right", fontsize=8, framealpha=0.9)
         # what changes with every step is redrawn on its own, over the contours (matplotlib blitting)
+        self.dynamic(self.start_marker, self.minimum_marker, self.legend, rarely=True)  # change with settings only
         self.dynamic(*self.lines.values(), *self.heads.values(), *self.curves.values(), *self.curve_heads.values(),
-                     self.start_marker, self.minimum_marker, self.diverged_text, self.step_line, self.title)
-        self._legend_shown = None
+                     self.diverged_text, self.step_line, self.title)
 
     def _contour(self, name):
         """The filled contours of surface ``name`` (made once, then shown or hidden)."""
         if name not in self.contours:
             surface = self.surfaces[name]
-            W1, W2, L = surface.grid(121)
+            W1, W2, L = surface.grid(101)
             low = max(float(L.min()), 1e-3)
             levels = np.geomspace(low, float(L.max()), 22)  # log-spaced: the valley floor gets contours too
-            self._contour_floor[name] = float(L.min())
-            self.contours[name] = (
-                self.ax_map.contourf(W1, W2, np.maximum(L, low), levels=levels, cmap=SURFACE_CMAP,
-                                     norm="log", alpha=0.85, zorder=1),
-                self.ax_map.contour(W1, W2, L, levels=levels, colors="white", linewidths=0.4, alpha=0.5, zorder=2),
-            )
+            self._contour_range[name] = (float(L.min()), float(L.max()))
+            self.contours[name] = self.ax_map.contourf(W1, W2, np.maximum(L, low), levels=levels,
+                                                       cmap=SURFACE_CMAP, norm="log", alpha=0.85, zorder=1)
         return self.contours[name]
 
     # -------------------------------------------------------------------- update
@@ -193,10 +189,6 @@ class GradientDescentExplorer(LessonWidget):
         key = (name, self.learning_rate, tuple(self.start))
         if key != self._run_key:
             self.trajectories, self._run_key = {}, key
-            # the loss axis is fitted to the start, not to each step, so playing never rescales it
-            first = self.surface.value(self.start)
-            floor = max(float(self._contour_floor[name]), first * 1e-6, 1e-12)
-            self.set_limits(self.ax_loss, ylim=(floor / 2, max(first, floor) * 30))
         for n in self.shown:
             if n not in self.trajectories:
                 self.trajectories[n] = landscapes.Trajectory(self.surface, OPTIMIZERS[n][2](self.learning_rate),
@@ -226,11 +218,9 @@ class GradientDescentExplorer(LessonWidget):
 
     def _switch_surface(self, name):
         """Show ``name``'s contours, its region and its minima."""
-        for other, artists in self.contours.items():
-            for artist in artists:
-                artist.set_visible(other == name)
-        for artist in self._contour(name):
-            artist.set_visible(True)
+        self._contour(name)
+        for other, artist in self.contours.items():
+            artist.set_visible(other == name)
         surface = self.surfaces[name]
         (a, b), (c, d) = surface.bounds
         self.request_full_redraw()  # new contours, limits and labels: the background changes
@@ -241,22 +231,26 @@ class GradientDescentExplorer(LessonWidget):
         self.formula_text.set_text(f"{surface.title}:  ${surface.formula}$")  # mathtext: parsed once per surface
         minima = np.array(surface.minima)
         self.minimum_marker.set_data(minima[:, 0], minima[:, 1])
+        # the loss axis is fitted to the surface (not to a run), so neither playing nor a new
+        # start or learning rate rescales it
+        low, high = self._contour_range[name]
+        self.ax_loss.set_ylim(max(low, high * 1e-8) / 2, high * 30)
         self._shown_surface = name
 
     def _draw_annotations(self):
         s = self.surface
-        self.title.set_text(f"learning rate {self.learning_rate:.4g},  step {self.step}")
-        self.start_marker.set_data([self.start[0]], [self.start[1]])
+        self.title.set_text(f"loss after each step · learning rate {self.learning_rate:.4g} · step {self.step}")
+        if self.changed("start", *self.start):
+            self.start_marker.set_data([self.start[0]], [self.start[1]])
         self.step_line.set_xdata([self.step, self.step])
         messages = [f"{OPTIMIZERS[n][0]} diverged after {self.steps_shown[n]} steps"
                     for n in self.shown if self.diverged[n]]
         self.diverged_text.set_text("\n".join(messages))
         self.diverged_text.set_visible(bool(messages))
-        if self.shown != self._legend_shown:  # the legend is background: fade the hidden optimizers
+        if self.changed("legend", *self.shown):  # fade the hidden optimizers' names
             for text, n in zip(self.legend.get_texts(), OPTIMIZERS):
                 text.set_alpha(1.0 if n in self.shown else 0.35)
-            self._legend_shown = list(self.shown)
-            self.request_full_redraw()
+            self.legend.stale = True
 
     def readout(self):
         lines = [f"{self.surface.title}, learning rate {self.learning_rate:.4g}, start "

@@ -30,7 +30,7 @@ class LossExplorer(LessonWidget):
     """
 
     figsize = (9.0, 3.6)
-    names = {"mse": "MSE  (ŷ - y)²", "mae": "MAE  |ŷ - y|", "huber": "Huber"}
+    names = {"mse": "MSE  (ŷ - y)²", "mae": "MAE  |ŷ - y|", "huber": "Huber (δ: the slider)"}
 
     def _make_controls(self):
         style = {"description_width": "80px"}
@@ -63,7 +63,8 @@ class LossExplorer(LessonWidget):
         self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.92, wspace=0.25)  # fixed: no layout pass
         # what _update changes is redrawn on its own, over the rest of the figure
         self.dynamic(*self.curves.values(), *self.grad_curves.values(), *self.target_lines,
-                     *self.dots.values(), *self.grad_dots.values(), self.legend)
+                     rarely=True)  # they move only with the target and delta, not with the prediction
+        self.dynamic(*self.dots.values(), *self.grad_dots.values())
 
     def _update(self):
         c = {k: w.value for k, w in self.controls.items()}
@@ -74,16 +75,18 @@ class LossExplorer(LessonWidget):
         self.error = self.prediction - self.target
         self.losses = {k: loss(y_true, y_pred) for k, loss in self.loss_objects.items()}
         self.gradients = {k: float(loss.gradient(y_true, y_pred)[0, 0]) for k, loss in self.loss_objects.items()}
-        targets = np.full_like(self.grid, self.target)
-        for key, loss in self.loss_objects.items():
-            # each grid point as its own one-sample batch: per_sample gives every loss at once
-            self.curves[key].set_data(self.grid, loss.per_sample(targets, self.grid))
-            self.grad_curves[key].set_data(self.grid, loss.derivative(targets[:, None], self.grid[:, None])[:, 0])
+        for key in self.loss_objects:
             self.dots[key].set_data([self.prediction], [self.losses[key]])
             self.grad_dots[key].set_data([self.prediction], [self.gradients[key]])
-        self.legend.get_texts()[2].set_text(f"Huber  δ = {self.delta:.2f}")
-        for line in self.target_lines:
-            line.set_xdata([self.target, self.target])
+        if self.changed("curves", self.target, self.delta):
+            targets = np.full_like(self.grid, self.target)
+            for key, loss in self.loss_objects.items():
+                # each grid point as its own one-sample batch: per_sample gives every loss at once
+                self.curves[key].set_data(self.grid, loss.per_sample(targets, self.grid))
+                self.grad_curves[key].set_data(self.grid,
+                                               loss.derivative(targets[:, None], self.grid[:, None])[:, 0])
+            for line in self.target_lines:
+                line.set_xdata([self.target, self.target])
 
     def readout(self):
         lines = [f"prediction ŷ = {self.prediction:+.2f}   target y = {self.target:+.2f}   "
@@ -131,7 +134,6 @@ class CrossEntropyExplorer(LessonWidget):
         self.ax_prob.set(xticks=x, xticklabels=CLASS_NAMES, ylim=(0, 1.15), ylabel="probability")
         self.ax_prob.set_title("softmax(z)", fontsize=10)
         self.grad_bars = self.ax_grad.bar(x, np.zeros(len(x)), color=NEUTRAL, edgecolor="#333333")
-        self.grad_texts = [self.ax_grad.text(i, 0, "", ha="center", va="bottom", fontsize=9) for i in x]
         self.ax_grad.axhline(0, color="#333333", lw=0.8)
         self.ax_grad.set(xticks=x, xticklabels=CLASS_NAMES, ylim=(-1.25, 1.25), ylabel="dL/dz")
         self.ax_grad.set_title("gradient on the logits: p - y", fontsize=10)
@@ -151,9 +153,11 @@ class CrossEntropyExplorer(LessonWidget):
         self.ax_curve.set_title("confident mistakes cost the most", fontsize=10)
         self.ax_curve.legend(loc="upper right", fontsize=8, frameon=False)
         self.fig.subplots_adjust(left=0.06, right=0.985, bottom=0.17, top=0.92, wspace=0.32)
-        self.dynamic(*self.prob_bars, *self.prob_texts, *self.grad_bars, *self.grad_texts, self.curve_dot,
-                     self.curve_text)
-        self._labelled_class = None
+        # the true class is marked under its bar (a dynamic text: tick labels would need a full redraw)
+        self.true_marker = self.ax_prob.text(0, -0.12, "▲ true", ha="center", va="top", fontsize=8.5,
+                                             color="#b35806", transform=self.ax_prob.get_xaxis_transform())
+        self.dynamic(self.true_marker, rarely=True)
+        self.dynamic(*self.prob_bars, *self.prob_texts, *self.grad_bars, self.curve_dot, self.curve_text)
 
     def _update(self):
         self.logits = np.array([self.controls[f"logit_{n}"].value for n in CLASS_NAMES])
@@ -173,23 +177,16 @@ class CrossEntropyExplorer(LessonWidget):
             bar.set_edgecolor("#333333")
             text.set_position((i, p + 0.02))
             text.set_text(f"{p:.3f}")
-        for i, (bar, text) in enumerate(zip(self.grad_bars, self.grad_texts)):
-            g = self.gradient[i]
+        for bar, g in zip(self.grad_bars, self.gradient):
             bar.set_height(g)
             bar.set_color(NEGATIVE if g > 0 else POSITIVE)
             bar.set_edgecolor("#333333")
-            text.set_position((i, g + 0.04 if g >= 0 else g - 0.04))
-            text.set_va("bottom" if g >= 0 else "top")
-            text.set_text(f"{g:+.3f}")
         shown = min(self.loss, 6.5)  # the dot stays on the plot; the number says the truth
         self.curve_dot.set_data([self.p_true], [shown])
         self.curve_text.set_text(f"p[{CLASS_NAMES[self.true_class]}] = {self.p_true:.3f}\n"
                                  f"cross-entropy = {self.loss:.3f}")
-        if self.true_class != self._labelled_class:  # tick labels are part of the background
-            self.ax_prob.set_xticklabels([f"{n}\n(true)" if i == self.true_class else n
-                                          for i, n in enumerate(CLASS_NAMES)])
-            self._labelled_class = self.true_class
-            self.request_full_redraw()
+        if self.changed("true class", self.true_class):
+            self.true_marker.set_x(self.true_class)
 
     @property
     def verdict(self):
