@@ -53,12 +53,22 @@ FEATURE_CONTROLS = {"x1": "x1", "x2": "x2", "x1_squared": "x1^2", "x2_squared": 
                     "sin_x1": "sin(x1)", "sin_x2": "sin(x2)"}   # control name -> feature name
 MAX_LAYERS, MAX_NEURONS = 6, 8
 DOMAIN = 6.0              # Playground draws [-6, 6]^2
-GRID = 50                 # heat-map resolution (GRID x GRID points)
+GRID = 100                # heat-map resolution (GRID x GRID points); the small pictures use every other one
 EDGE_SCALE = 3.0          # |w| that gets the widest edge
 FRAME_SECONDS = 1 / 30    # while playing: at most 30 redrawn steps per second
 YIELD_SECONDS = 0.002     # ... and always a pause this long, for clicks and other cells
 
-PLAYGROUND_CMAP = LinearSegmentedColormap.from_list("playground", [NEGATIVE, "#f7f7f7", POSITIVE])
+def _tint(colour, amount):
+    """``colour`` mixed with white (``amount`` = 0: unchanged, 1: white)."""
+    return tuple(amount + (1 - amount) * np.array(to_rgba(colour)[:3]))
+
+
+# Heat-maps go from a light red (class 0, negative) through white to a light blue (class 1, positive);
+# the points are drawn in the full colours, so they stand out on a region of their own class.
+PLAYGROUND_CMAP = LinearSegmentedColormap.from_list("playground",
+                                                    [_tint(NEGATIVE, 0.3), "#f7f7f7", _tint(POSITIVE, 0.3)])
+POINT_CMAP = LinearSegmentedColormap.from_list("playground_points", [NEGATIVE, "#f7f7f7", POSITIVE])
+POINT_COLOURS = 9         # regression targets are drawn in 9 bands of colour
 
 
 def make_optimizer(name, learning_rate):
@@ -289,8 +299,7 @@ class Playground(LessonWidget):
         dataset, seed = c["dataset"].value, int(c["seed"].value)
         rng = np.random.default_rng(seed)
         if dataset == YOURS:
-            X, y, _ = self._points
-            self.domain = self._points[3]
+            X, y, _, self.domain = self._points
         else:
             kind = "regression" if dataset in REGRESSION else "classification"
             X, y = playground(dataset, n_samples=N_POINTS[kind], noise=c["noise"].value / 100, seed=rng)
@@ -444,10 +453,13 @@ class Playground(LessonWidget):
 
     def pause(self):
         """Stop playing now: no further step runs after this call."""
-        if self._task is not None and not self._task.done():
+        was_playing = self.playing
+        if was_playing:
             self._task.cancel()
         self._task = None
         self._show_playing(False)
+        if was_playing and self.model is not None:
+            self.update()        # the numbers come back in the figure
 
     async def _play_loop(self):
         try:
@@ -508,7 +520,7 @@ class Playground(LessonWidget):
         self.ax_cbar = fig.add_axes([0.595 + out_w + 0.008, 0.36, 0.010, 3.05 / height])
         self.ax_loss = fig.add_axes([0.623, 0.075, 0.355, 0.18])
         self.cmap = PLAYGROUND_CMAP
-        thumb = dict(cmap=self.cmap, origin="lower", interpolation="bilinear", zorder=3)
+        thumb = dict(cmap=self.cmap, origin="lower", interpolation="nearest", zorder=3)   # nearest: fast
         # the network: a picture per feature and per neuron, joined by edges
         self.edges = self.ax_net.add_collection(LineCollection([], zorder=1))
         self.feature_images = [self.ax_net.imshow(np.zeros((2, 2)), norm=Normalize(-1, 1), **thumb)
@@ -525,10 +537,14 @@ class Playground(LessonWidget):
                               for _ in range(MAX_LAYERS + 2)]
         # the output: heat-map, points, colour bar
         self.output_image = self.ax_out.imshow(np.zeros((2, 2)), cmap=self.cmap, norm=Normalize(0, 1), origin="lower",
-                                               extent=(-DOMAIN, DOMAIN, -DOMAIN, DOMAIN), interpolation="bilinear",
+                                               extent=(-DOMAIN, DOMAIN, -DOMAIN, DOMAIN), interpolation="nearest",
                                                zorder=1)
-        self.train_points = self.ax_out.scatter([], [], s=16, linewidths=0.7, edgecolors="white", zorder=3)
-        self.test_points = self.ax_out.scatter([], [], s=16, linewidths=0.9, edgecolors="black", zorder=4)
+        # points as a few marker lines, one per colour (much faster to redraw than a scatter)
+        marker = dict(ls="none", marker="o", ms=4.2)
+        self.train_markers = [self.ax_out.plot([], [], mec="white", mew=0.6, zorder=3, **marker)[0]
+                              for _ in range(POINT_COLOURS)]
+        self.test_markers = [self.ax_out.plot([], [], mec="black", mew=0.8, zorder=4, **marker)[0]
+                             for _ in range(POINT_COLOURS)]
         self.ax_out.set_xticks([-6, -3, 0, 3, 6])
         self.ax_out.set_yticks([-6, -3, 0, 3, 6])
         self.ax_out.tick_params(labelsize=8, length=2, pad=1.5)
@@ -550,13 +566,13 @@ class Playground(LessonWidget):
         self.ax_loss.grid(True, alpha=0.3)
         self.ax_loss.set_xlim(0, 50)
         self.ax_loss.set_ylim(0, 1)
+        # the numbers: drawn when not playing (text is slow to draw; while playing the read-out shows them)
         self.header = fig.text(0.595, 0.975, "", ha="left", va="top", fontsize=10)
         # what a step changes is redrawn every time; what only the settings change, rarely
         self.dynamic(self.edges, *[im for column in self.neuron_images for im in column], self.output_thumb,
-                     self.output_image, self.train_points, self.test_points, self.train_curve, self.test_curve,
-                     self.header)
+                     self.output_image, *self.train_markers, *self.test_markers, self.train_curve, self.test_curve)
         self.dynamic(*self.feature_images, *self.feature_labels, *self._frames, *self.column_titles,
-                     self.output_title, self.diverged_text, rarely=True)
+                     self.output_title, self.diverged_text, self.header, rarely=True)
 
     def _layout_network(self):
         """Where each picture goes: columns for the features, each hidden layer and the output."""
@@ -630,38 +646,46 @@ class Playground(LessonWidget):
     def _draw_settings(self):
         """What changes only with a new network: data points, feature pictures, colour scales, limits."""
         d = self.domain
-        extent = (-d, d, -d, d)
         regression = self.is_regression
-        norm = (-1, 1) if regression else (0, 1)
-        self.output_image.set_extent(extent)
-        self.output_image.set_norm(Normalize(*norm))
-        self.output_thumb.set_norm(Normalize(*norm))
-        self.colorbar.set_label("output" if regression else "P(class 1)", fontsize=8)
-        ticks = np.linspace(-d, d, 5)
-        self.ax_out.set_xticks(ticks)
-        self.ax_out.set_yticks(ticks)
-        self.ax_out.set_xlim(-d, d)
-        self.ax_out.set_ylim(-d, d)
-        self.diverged_text.set_position((0, 0))
-        colours = self._point_colours
-        self.train_points.set_offsets(self.x_train)
-        self.train_points.set_facecolors(colours(self.y_train))
-        self.test_points.set_offsets(self.x_test)
-        self.test_points.set_facecolors(colours(self.y_test))
+        if self.changed("axes", d, regression):       # new ticks and colour bar: redraw everything once
+            norm = (-1, 1) if regression else (0, 1)
+            self.output_image.set_extent((-d, d, -d, d))
+            self.output_image.set_norm(Normalize(*norm))
+            self.output_thumb.set_norm(Normalize(*norm))
+            self.colorbar.set_label("output" if regression else "P(class 1)", fontsize=8)
+            ticks = np.linspace(-d, d, 5)
+            self.ax_out.set_xticks(ticks)
+            self.ax_out.set_yticks(ticks)
+            self.ax_out.set_xlim(-d, d)
+            self.ax_out.set_ylim(-d, d)
+            self.request_full_redraw()
+        for markers, X, y in ((self.train_markers, self.x_train, self.y_train),
+                              (self.test_markers, self.x_test, self.y_test)):
+            groups = self._colour_groups(y)
+            for i, line in enumerate(markers):
+                if i < len(groups):
+                    colour, chosen = groups[i]
+                    line.set_data(X[chosen, 0], X[chosen, 1])
+                    line.set_markerfacecolor(colour)
+                else:
+                    line.set_data([], [])
         for image, feature in zip(self.feature_images, FEATURE_CONTROLS.values()):
             grid = self.feature_grids[feature]
             scale = float(np.max(np.abs(grid))) or 1.0
-            image.set_data(grid / scale)                   # each feature's own range, -max to +max
+            image.set_data(grid[::2, ::2] / scale)         # each feature's own range, -max to +max
             image.set_alpha(1.0 if feature in self.features else 0.25)
         for label, feature in zip(self.feature_labels, FEATURE_CONTROLS.values()):
             label.set_alpha(1.0 if feature in self.features else 0.4)
         self.set_limits(self.ax_loss, xlim=(0, 50), ylim=(0, self._loss_ceiling(self.loss_history["train"][0])))
-        self.request_full_redraw()   # new ticks, colour bar label
 
-    def _point_colours(self, y):
-        if self.is_regression:
-            return self.cmap(Normalize(-1, 1)(np.clip(y, -1, 1)))
-        return np.where((np.asarray(y) > 0.5)[:, None], to_rgba(POSITIVE), to_rgba(NEGATIVE))
+    def _colour_groups(self, y):
+        """``[(colour, which points)]``: the two classes, or regression targets in bands of colour."""
+        if not self.is_regression:
+            return [(NEGATIVE, y == 0), (POSITIVE, y == 1)]
+        edges = np.linspace(-1, 1, POINT_COLOURS + 1)
+        band = np.clip(np.digitize(y, edges[1:-1]), 0, POINT_COLOURS - 1)
+        centres = (edges[:-1] + edges[1:]) / 2
+        return [(POINT_CMAP(Normalize(-1, 1)(c)), band == i) for i, c in enumerate(centres)]
 
     @staticmethod
     def _loss_ceiling(loss):
@@ -682,28 +706,32 @@ class Playground(LessonWidget):
             output = np.where(output >= (0.0 if self.is_regression else 0.5), self.output_image.norm.vmax,
                               self.output_image.norm.vmin)
         self.output_image.set_data(output)
-        self.output_thumb.set_data(output)
+        self.output_thumb.set_data(output[::2, ::2])
         for l, grids in enumerate(self.neuron_grids):
             for i, grid in enumerate(grids):
-                self.neuron_images[l][i].set_data(grid)
+                self.neuron_images[l][i].set_data(grid[::2, ::2])
         rgba, widths = weight_colors(np.concatenate([k.ravel() for k in self.kernels]), max_abs=EDGE_SCALE)
         self.edges.set_color(rgba)
         self.edges.set_linewidth(widths)
-        self.test_points.set_visible(bool(c["show_test"].value))
+        for line in self.test_markers:
+            line.set_visible(bool(c["show_test"].value))
         epochs = np.arange(len(self.loss_history["train"]))
         self.train_curve.set_data(epochs, self.loss_history["train"])
         self.test_curve.set_data(epochs, self.loss_history["test"])
         xmax = self.ax_loss.get_xlim()[1]
-        if self.epoch > xmax:
-            self.set_limits(self.ax_loss, xlim=(0, xmax * 2))
+        while self.epoch > xmax:                    # double the epoch axis when the curves reach its end
+            xmax *= 2
+        self.set_limits(self.ax_loss, xlim=(0, xmax))
         top = self.ax_loss.get_ylim()[1]
         worst = max(self.train_loss, self.test_loss)
         if np.isfinite(worst) and worst > top:
             self.set_limits(self.ax_loss, ylim=(0, self._loss_ceiling(worst)))
-        self.header.set_text(f"epoch {self.epoch:,}    training loss {self.train_loss:.3f}    "
-                             f"test loss {self.test_loss:.3f}")
-        title = "output: " + ("the network's prediction" if self.is_regression else "P(class 1)") + \
-            (", discretized" if discretize else "") + (" · test points ringed in black" if c["show_test"].value else "")
+        header = "" if self.playing else (f"epoch {self.epoch:,}    training loss {self.train_loss:.3f}    "
+                                          f"test loss {self.test_loss:.3f}")
+        if self.header.get_text() != header:
+            self.header.set_text(header)
+        title = "output" + (" (regression)" if self.is_regression else ": P(class 1)") + \
+            (", discretized" if discretize else "") + (" · test points ringed" if c["show_test"].value else "")
         if self.output_title.get_text() != title:
             self.output_title.set_text(title)
         message = self.diverged or ""
