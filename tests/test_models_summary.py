@@ -1,5 +1,6 @@
 """model.summary(): Keras 3's table, character for character (the expected texts are Keras's output)."""
 import numpy as np
+import pytest
 
 from learnnet.layers import Concatenate, Dense, Input
 from learnnet.models import Model, Sequential
@@ -42,6 +43,12 @@ Model: "wrap"
  Trainable params: 0 (0.00 B)
  Non-trainable params: 0 (0.00 B)
 '''
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """The expected texts are Keras's at its full width (88, or 108 with "Connected to")."""
+    monkeypatch.setenv("COLUMNS", "200")
 
 
 def course_mlp():
@@ -98,3 +105,9 @@ def test_frozen_layers_count_as_non_trainable_and_layer_range_selects_rows():
 
 def test_sizes_read_like_keras():
     assert readable_size(0) == "0.00 B" and readable_size(35496) == "34.66 KB" and readable_size(3 * 2**20) == "3.00 MB"
+
+
+def test_the_table_fits_the_terminal_as_in_keras(monkeypatch):
+    monkeypatch.delenv("COLUMNS")
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback=(80, 24): __import__("os").terminal_size((80, 24)))
+    assert {len(line) for line in summary_text(course_mlp()).splitlines()[1:10]} == {76}

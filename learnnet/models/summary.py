@@ -14,6 +14,8 @@
      Non-trainable params: 0 (0.00 B)
 
 Param # of a Dense layer is ``in * units + units`` (kernel and bias): 100 * 64 + 64 = 6,464.
+As in Keras, the table is 88 characters wide (108 with "Connected to"), or narrower to fit
+the terminal; Python assumes 80 columns where there is none (Jupyter), so there it is 76.
 The sizes count 4 bytes per float32 number. A model whose graph is not a simple chain
 gets a fourth column, "Connected to": ``dense[0][0]`` is the first output tensor of the
 first call of layer ``dense``. Once the optimizer has state (after training), its
@@ -21,7 +23,6 @@ numbers are added as "Optimizer params", as Keras counts them.
 """
 import re
 import shutil
-import sys
 
 
 def summary_text(model, line_length=None, positions=None, expand_nested=False, show_trainable=False,
@@ -41,9 +42,8 @@ def summary_text(model, line_length=None, positions=None, expand_nested=False, s
         positions = [p * 0.90 for p in positions] + [1.0]
         header, align = header + ["Trainable"], align + ["center"]
     if line_length is None:
-        line_length = default_length
-        if sys.stdout is not None and hasattr(sys.stdout, "isatty") and sys.stdout.isatty():
-            line_length = min(line_length, shutil.get_terminal_size().columns - 4)   # fit the terminal
+        # As Keras: no wider than the terminal (where there is none, as in Jupyter, Python assumes 80 columns).
+        line_length = min(default_length, shutil.get_terminal_size().columns - 4)
     widths = _column_widths(line_length, positions)
 
     model_nodes = set(model._nodes) | {t.node for t in model.inputs}
