@@ -214,3 +214,11 @@ def test_nested_model_config_round_trip():
     assert type(clone.get_layer("inner")) is Sequential
     assert not clone.get_layer("inner").layers[0].trainable
     assert clone.count_params() == model.count_params()
+
+
+def test_an_unbuilt_sequential_is_built_when_called_on_a_tensor():
+    encoder = Sequential([Dense(4), Dense(2)])
+    x = Input((5,))
+    model = Model(x, encoder(x))
+    assert encoder.built and encoder.input.shape == (None, 5) and model.output.shape == (None, 2)
+    assert model.predict(np.zeros((3, 5)), verbose=0).shape == (3, 2)

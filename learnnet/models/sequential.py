@@ -115,6 +115,14 @@ class Sequential(Model):
         self._input_tensor = start
         self._set_graph(start, tensor)
 
+    def compute_output_shape(self, input_shape):
+        if self.built:
+            return super().compute_output_shape(input_shape)
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
     def _build_from_data(self, inputs):
         """Build from the first batch's shape (Keras's deferred build)."""
         if isinstance(inputs, (list, tuple)):
