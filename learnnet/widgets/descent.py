@@ -157,7 +157,7 @@ class GradientDescentExplorer(LessonWidget):
         self.ax_loss.grid(True, which="major", alpha=0.3)
         self.legend = self.ax_loss.legend(loc="upper right", fontsize=8, framealpha=0.9)
         # what changes with every step is redrawn on its own, over the contours (matplotlib blitting)
-        self.dynamic(self.start_marker, self.minimum_marker, self.legend, rarely=True)  # change with settings only
+        self.dynamic(self.start_marker, self.minimum_marker, rarely=True)  # they change with the settings only
         self.dynamic(*self.lines.values(), *self.heads.values(), *self.curves.values(), *self.curve_heads.values(),
                      self.diverged_text, self.step_line, self.title)
 
@@ -247,10 +247,6 @@ class GradientDescentExplorer(LessonWidget):
                     for n in self.shown if self.diverged[n]]
         self.diverged_text.set_text("\n".join(messages))
         self.diverged_text.set_visible(bool(messages))
-        if self.changed("legend", *self.shown):  # fade the hidden optimizers' names
-            for text, n in zip(self.legend.get_texts(), OPTIMIZERS):
-                text.set_alpha(1.0 if n in self.shown else 0.35)
-            self.legend.stale = True
 
     def readout(self):
         lines = [f"{self.surface.title}, learning rate {self.learning_rate:.4g}, start "
