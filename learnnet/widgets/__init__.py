@@ -20,6 +20,9 @@ from .forward import ForwardPassViewer
 from .loss import CrossEntropyExplorer, LossExplorer
 from .neuron import NeuronExplorer
 from ._source import show_source
+from .monitor import TrainingMonitor
+from .playground import Playground
 
 __all__ = ["show_source", "LessonWidget", "NeuronExplorer", "ActivationExplorer", "LinearStackExplorer", "ForwardPassViewer",
            "LossExplorer", "CrossEntropyExplorer", "BackpropStepper", "GradientDescentExplorer"]
+__all__ += ["Playground", "TrainingMonitor"]
