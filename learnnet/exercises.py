@@ -367,3 +367,66 @@ def check_gradient_descent(fn, fb):
                  "Copy w (w = w - ...) rather than changing it in place after appending it.",
         ):
             return
+
+
+# =========================================================================== lesson 07
+@exercise("Lesson 07 · the L2 penalty and its gradient")
+def check_l2_penalty(fn, fb):
+    """Check ``fn(kernel, rate)`` returns ``(penalty, gradient)`` of L2 regularisation.
+
+    ``penalty = rate * sum(w ** 2)`` (a number) and ``gradient = 2 * rate * kernel`` (the kernel's
+    shape). The reference is ``learnnet.regularizers.L2(rate)``: its value and its ``gradient``.
+    """
+    from .regularizers import L2
+
+    kernel = np.array([[0.5, -1.25], [2.0, 0.0], [-0.75, 1.5]])
+    for rate in (0.01, 0.3):
+        reg = L2(rate)
+        got = call(fn, kernel.copy(), rate)
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            fb.fail(f"expected a pair (penalty, gradient); your function returned {_short(got)}.",
+                    "End with: return penalty, gradient")
+            return
+        penalty, gradient = got
+        penalty_ok = fb.expect_close(
+            f"penalty for rate {rate}", penalty, reg(kernel),
+            mistakes={"Σ w² without the rate": np.sum(kernel ** 2),
+                      "the mean of w² instead of their sum": rate * np.mean(kernel ** 2),
+                      "½ · rate · Σ w² (some books halve it; Keras and learnnet do not)":
+                          0.5 * rate * np.sum(kernel ** 2),
+                      "rate · Σ |w|: that is the L1 penalty": rate * np.sum(np.abs(kernel))},
+            hint="penalty = rate * np.sum(kernel ** 2): one number for the whole kernel.")
+        gradient_ok = fb.expect_close(
+            f"gradient dR/dW for rate {rate} (the kernel's shape)", gradient, reg.gradient(kernel),
+            mistakes={"rate · W: the 2 from d(w²)/dw = 2w is missing": rate * kernel,
+                      "rate · sign(W): that is the L1 gradient": rate * np.sign(kernel),
+                      "2 · W without the rate": 2 * kernel},
+            hint="Each weight's own derivative: d(rate · w²)/dw = 2 · rate · w, so gradient = 2 * rate * kernel.")
+        if not (penalty_ok and gradient_ok):
+            return
+
+
+# =========================================================================== lesson 08
+@exercise("Lesson 08 · a confusion matrix")
+def check_confusion_matrix(fn, fb):
+    """Check ``fn(y_true, y_pred, num_classes)`` returns the counts: ``[i, j]`` = true class i predicted as j.
+
+    The reference is ``learnnet.plotting.classification.confusion_matrix``.
+    """
+    from .plotting.classification import confusion_matrix
+
+    cases = [(np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 0]), np.array([0, 1, 1, 1, 2, 2, 0, 2, 2, 0]), 3),
+             (np.array([1, 1, 0, 2]), np.array([1, 0, 0, 1]), 4)]     # class 3 never appears: still a row
+    for y_true, y_pred, n in cases:
+        expected = confusion_matrix(y_true, y_pred, n)
+        got = call(fn, y_true.copy(), y_pred.copy(), n)
+        if not fb.expect_close(
+            f"{len(y_true)} samples, {n} classes", got, expected,
+            mistakes={"rows and columns swapped: rows are the TRUE class, columns the predicted one": expected.T,
+                      "only the right answers (the diagonal)": np.diag(np.diag(expected)),
+                      "only the mistakes (the diagonal is missing)": expected - np.diag(np.diag(expected))},
+            hint="counts = np.zeros((num_classes, num_classes), dtype=int); then for each sample "
+                 "counts[true, predicted] += 1.",
+        ):
+            return
+    fb.ok("each row sums to the number of samples of that class, and the diagonal counts the right answers")

@@ -43,7 +43,8 @@ def test_constructs_with_no_arguments_with_playgrounds_defaults(pg):
     assert isinstance(pg.fig.canvas, FigureCanvasAgg)
     assert pg.epoch == 0 and pg.diverged is None
     c = pg.controls
-    assert (c["dataset"].value, c["noise"].value, c["train_ratio"].value, c["batch_size"].value) == ("circle", 0, 50, 10)
+    data = (c["dataset"].value, c["noise"].value, c["train_ratio"].value, c["batch_size"].value)
+    assert data == ("circle", 0, 50, 10)
     assert (c["learning_rate"].value, c["activation"].value, c["regularization"].value) == (0.03, "tanh", "none")
     assert pg.features == ("x1", "x2") and pg.hidden == (4, 2)
     assert isinstance(pg.model, Sequential)

@@ -120,7 +120,8 @@ class TrainingMonitor(Callback, LessonWidget):
             ax.set_title(name, fontsize=10, pad=3)
             ax.set_xlim(0, self.epochs)
             ax.set_ylim(*self._initial_ylim(name))
-            self.axes[name], self.batch_lines[name], self.epoch_lines[name], self.val_lines[name] = ax, batch, epoch, val
+            self.axes[name], self.batch_lines[name] = ax, batch
+            self.epoch_lines[name], self.val_lines[name] = epoch, val
         self.request_full_redraw()
 
     @staticmethod
