@@ -143,3 +143,22 @@ def test_file_names_follow_kerass_rules(tmp_path):
         model.save(tmp_path / "model.h5")
     with pytest.raises(ValueError, match=r"\.weights\.h5"):
         model.save_weights(tmp_path / "model.npz")
+
+
+def test_every_kind_of_layer_round_trips(tmp_path):
+    from learnnet import layers as L
+    model = Sequential([L.Input((8, 8, 2)), L.Conv2D(4, 3, activation="relu", padding="same"),
+                        L.BatchNormalization(), L.MaxPooling2D(), L.AveragePooling2D(), L.Dropout(0.1), L.Flatten(),
+                        L.Reshape((16, 1)), L.Flatten(), L.Dense(3, activation="softmax", kernel_regularizer="l2")])
+    x = L.Input((4, 4, 3))
+    pooled = L.GlobalAveragePooling2D()(x)
+    graph = Model(x, L.Dense(2)(L.Concatenate()([pooled, L.Activation("tanh")(pooled)])))
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(8, 8, 8, 2))
+    model.fit(images, np.eye(3)[np.arange(8) % 3], epochs=2, verbose=0)
+    for m, data in ((model, images), (graph, rng.normal(size=(2, 4, 4, 3)))):
+        m.save(tmp_path / f"{m.name}.keras")
+        loaded = load_model(tmp_path / f"{m.name}.keras")
+        assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in m.layers]
+        np.testing.assert_array_equal(m.predict(data, verbose=0), loaded.predict(data, verbose=0))
