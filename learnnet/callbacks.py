@@ -155,7 +155,8 @@ def _display():
         return "terminal"
     ipython = sys.modules.get("IPython")      # only look, never import: the engine needs NumPy alone
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
-    return "notebook" if type(shell).__name__ == "ZMQInteractiveShell" else None   # a Jupyter kernel's shell
+    kernel = any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)   # Jupyter's (and Colab's)
+    return "notebook" if kernel else None
 
 
 def _format_eta(seconds):
