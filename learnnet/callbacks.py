@@ -97,6 +97,8 @@ class CallbackList:
     ``verbose``, a ``ProgbarLogger`` after the user's callbacks, as Keras does."""
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        if isinstance(callbacks, Callback):
+            callbacks = [callbacks]
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
