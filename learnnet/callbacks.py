@@ -118,15 +118,27 @@ class CallbackList:
             model.history = self.history
 
     def __getattr__(self, hook):
-        """``callback_list.on_epoch_end(epoch, logs)`` calls ``on_epoch_end`` on each callback."""
+        """``callback_list.on_epoch_end(epoch, logs)`` calls ``on_epoch_end`` on each callback
+        that has one of its own (the others' would do nothing: skipping them keeps batches fast)."""
         if not hook.startswith("on_"):
             raise AttributeError(hook)
+        methods = [getattr(cb, hook) for cb in self.callbacks if _overrides(cb, hook)]
 
         def call_all(*args, **kwargs):
-            for cb in self.callbacks:
-                getattr(cb, hook)(*args, **kwargs)
+            for method in methods:
+                method(*args, **kwargs)
         setattr(self, hook, call_all)   # made once per hook, then found directly
         return call_all
+
+
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
+
+
+def _overrides(cb, hook):
+    """Whether ``cb`` does something on ``hook`` (itself, or through the older alias of a batch hook)."""
+    names = [hook] + ([_ALIASES[hook]] if hook in _ALIASES else [])
+    return any(name in vars(cb) or getattr(type(cb), name, None) is not getattr(Callback, name, None)
+               for name in names)
 
 
 class History(Callback):

@@ -162,3 +162,14 @@ def test_every_kind_of_layer_round_trips(tmp_path):
         loaded = load_model(tmp_path / f"{m.name}.keras")
         assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in m.layers]
         np.testing.assert_array_equal(m.predict(data, verbose=0), loaded.predict(data, verbose=0))
+
+
+def test_a_compiled_but_untrained_model_round_trips(tmp_path):
+    model = Sequential([Dense(3, input_dim=2)])
+    model.compile("adam", "mse")
+    model.fit(np.zeros((4, 2)), np.zeros((4, 3)), epochs=0, verbose=0)
+    model.save(tmp_path / "fresh.keras")
+    loaded = load_model(tmp_path / "fresh.keras")
+    assert loaded.optimizer.iterations == 0
+    loaded.fit(np.ones((4, 2)), np.ones((4, 3)), verbose=0)
+    assert loaded.optimizer.iterations == 1

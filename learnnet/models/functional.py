@@ -202,11 +202,16 @@ class Model(Trainer, Layer):
             _add_grad(grads, t, g)
         shared_sums = {}                              # shared layer -> {weight name: summed gradient}
         for node, cache in zip(reversed(self._nodes), reversed(self.cache)):
-            out_grads = [grads.pop(t, None) for t in node.output_tensors]
-            if node in skip or all(g is None for g in out_grads):
+            if node.returns_list:
+                out_grads = [grads.pop(t, None) for t in node.output_tensors]
+                reached = any(g is not None for g in out_grads)
+            else:
+                out_grads = grads.pop(node.output_tensors[0], None)
+                reached = out_grads is not None
+            if not reached or node in skip:
                 continue                              # nothing that is trained depends on this call
             node.layer.cache = cache                  # this call's cache (a shared layer has one per call)
-            in_grads = node.layer.backward(out_grads if node.returns_list else out_grads[0])
+            in_grads = node.layer.backward(out_grads)
             for leaf in self._shared.get(node, ()):
                 _sum_weight_grads(shared_sums, leaf)
             for t, g in zip(node.input_tensors, in_grads if node.takes_list else [in_grads]):

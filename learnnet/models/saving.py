@@ -47,8 +47,9 @@ def save_model(model, filepath, overwrite=True):
     if model.compiled:
         index = {id(w): i for i, w in enumerate(model.weights)}
         state = model.optimizer.get_state()
+        tracked = model._optimizer_params if len(state) > 1 else []   # no state yet: nothing tracked
         files["optimizer.npz"] = _npz({
-            "params": np.array([index[id(p)] for p in model._optimizer_params], dtype=np.int64),
+            "params": np.array([index[id(p)] for p in tracked], dtype=np.int64),
             **{f"s{i}": s for i, s in enumerate(state)},
         })
     _write_zip_atomically(path, files, overwrite)

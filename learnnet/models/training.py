@@ -58,7 +58,7 @@ class Trainer:
         self._output_loss_trackers = []
         self._optimizer_params = []   # weights in the order the optimizer first saw them (for saving)
         self._optimizer_seen = set()
-        self._train_leaves = []
+        self._train_leaves, self._train_slots, self._train_penalties = [], [], []
         self._skip_nodes = frozenset()
 
     # ----------------------------------------------------------------- compile
@@ -324,6 +324,13 @@ class Trainer:
         (through the graph): a frozen base (transfer learning) is then never backpropagated.
         """
         self._train_leaves = self._trainable_leaves()
+        self._train_slots = [(leaf, name, getattr(leaf, name))          # (layer, weight name, weight)
+                             for leaf in self._train_leaves for name in leaf._names(True)]
+        self._train_penalties = self._penalties(self._train_leaves)
+        for _, _, param in self._train_slots:
+            if id(param) not in self._optimizer_seen:     # the order the optimizer first sees them, for saving
+                self._optimizer_seen.add(id(param))
+                self._optimizer_params.append(param)
         trainable = {id(leaf) for leaf in self._train_leaves}
         needed = {}
         for node in self._nodes:
@@ -337,7 +344,7 @@ class Trainer:
         n = xs[0].shape[0]
         y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=True)
         preds = y_pred if self._outputs_are_list else [y_pred]
-        penalties = self._penalties(self._train_leaves)
+        penalties = self._train_penalties
         upstream = self._losses_and_gradients(ys, preds, n, penalties=penalties)
         self._backpropagate(upstream if self._outputs_are_list else upstream[0], skip=self._skip_nodes)
         for leaf, name, regularizer in penalties:         # d(L + R)/dW = dL/dW + dR/dW
@@ -382,13 +389,7 @@ class Trainer:
         return upstream
 
     def _apply_gradients(self):
-        pairs = [(leaf.grads.get(name), getattr(leaf, name))
-                 for leaf in self._train_leaves for name in leaf._names(True)]
-        for _, param in pairs:
-            if id(param) not in self._optimizer_seen:     # remember the optimizer's order, for saving
-                self._optimizer_seen.add(id(param))
-                self._optimizer_params.append(param)
-        self.optimizer.apply_gradients(pairs)
+        self.optimizer.apply_gradients([(leaf.grads.get(name), param) for leaf, name, param in self._train_slots])
 
     def _test_step(self, xs, ys):
         y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=False)
