@@ -150,6 +150,7 @@ class Playground(LessonWidget):
         self._task = None          # the asyncio task while playing
         self._syncing_button = False
         self._data_key = self._model_key = None
+        self._version = 0          # counts weight changes (new network, each epoch)
         self.frame_seconds = []    # how long each redrawn step took while playing (for measuring)
         super().__init__(interactive=interactive)
         self.fig.canvas.mpl_connect("button_press_event", self._on_click)
@@ -342,7 +343,8 @@ class Playground(LessonWidget):
         self.epoch = 0
         self.diverged = None
         self.loss_history = {"train": [], "test": []}
-        self._evaluate()
+        self._version += 1          # the weights changed: the pictures need computing again
+        self._measure()
 
     def _compile(self, model):
         c = self.controls
@@ -382,41 +384,44 @@ class Playground(LessonWidget):
             self._diverge("a layer received NaN or infinity")    # the weights blew up: training diverged
             return
         self.epoch += 1
-        self._evaluate()
+        self._version += 1
+        self._measure()
 
     def _diverge(self, why):
         self.diverged = (f"Training diverged at epoch {self.epoch + 1}: the weights grew until {why}. "
                          "Lower the learning rate, then reset.")
         self.pause()
 
-    def _evaluate(self):
-        """Every layer's output on the grid, the training and the test points, in one forward pass.
+    def _layer_outputs(self, x):
+        """Every Dense layer's output for the inputs ``x``, or None if the network has diverged.
 
-        The forward pass is the model's own: each layer's ``forward`` (``training=False``: no dropout)
-        on the previous layer's output. The Dense layers' outputs become the heat-maps.
+        This is the model's own forward pass, written out: each layer's ``forward``
+        (``training=False``: no dropout) on the previous layer's output.
         """
-        n_grid, n_train = len(self.features_grid), len(self.features_train)
-        h = np.concatenate([self.features_grid, self.features_train, self.features_test])
         outputs = []
         try:
             with np.errstate(all="ignore"):
+                h = x
                 for layer in self.model.layers:
                     h = layer(h)
                     if isinstance(layer, Dense):
                         outputs.append(h)
-                if not all(np.all(np.isfinite(layer.kernel)) for layer in self.dense_layers):
-                    raise ValueError("a weight is NaN or infinite")
+                if not np.all(np.isfinite(h)):
+                    raise ValueError("the output is NaN or infinity")
         except ValueError as error:
             if "NaN" not in str(error):
                 raise
             self._diverge("a layer received NaN or infinity")
+            return None
+        return outputs
+
+    def _measure(self):
+        """The losses (and accuracies) on every training and test point, after each epoch."""
+        outputs = self._layer_outputs(np.concatenate([self.features_train, self.features_test]))
+        if outputs is None:
             return
-        out = outputs[-1][:, 0]
-        pred_train, pred_test = out[n_grid:n_grid + n_train, None], out[n_grid + n_train:, None]
-        self.output_grid = out[:n_grid].reshape(GRID, GRID)
-        self.neuron_grids = [a[:n_grid].T.reshape(-1, GRID, GRID) for a in outputs[:-1]]
-        self.kernels = [layer.kernel.copy() for layer in self.dense_layers]
-        self.biases = [layer.bias.copy() for layer in self.dense_layers]
+        out = outputs[-1]
+        pred_train, pred_test = out[:len(self.features_train)], out[len(self.features_train):]
         self.train_loss = float(self.loss_fn(self._targets_train, pred_train))
         self.test_loss = float(self.loss_fn(self.y_test.astype(np.float32)[:, None], pred_test))
         if self.is_regression:
@@ -426,6 +431,16 @@ class Playground(LessonWidget):
             self.test_accuracy = float(np.mean(metrics.binary_accuracy(self.y_test[:, None], pred_test)))
         self.loss_history["train"].append(self.train_loss)
         self.loss_history["test"].append(self.test_loss)
+
+    def _compute_pictures(self):
+        """What the pictures show (only before a redraw): each neuron and the output over the grid, the weights."""
+        outputs = self._layer_outputs(self.features_grid)
+        if outputs is None:
+            return
+        self.output_grid = outputs[-1][:, 0].reshape(GRID, GRID)
+        self.neuron_grids = [a.T.reshape(-1, GRID, GRID) for a in outputs[:-1]]
+        self.kernels = [layer.kernel.copy() for layer in self.dense_layers]
+        self.biases = [layer.bias.copy() for layer in self.dense_layers]
 
     def reset(self):
         """A new network from the seed (epoch 0), with the current controls."""
@@ -641,6 +656,8 @@ class Playground(LessonWidget):
             self._draw_settings()
         else:
             self._apply_live_settings()
+        if self.changed("weights", self._version):
+            self._compute_pictures()
         self._draw_state()
 
     def _draw_settings(self):
