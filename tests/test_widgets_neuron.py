@@ -1,5 +1,6 @@
 """NeuronExplorer: every number it shows is the engine's Neuron, and it survives any control changes."""
 import base64
+import importlib.util
 import os
 import subprocess
 import sys
@@ -148,7 +149,8 @@ def test_without_ipympl_the_widget_shows_a_png_that_follows_the_controls(explore
 
 
 def test_under_ipympl_the_figure_is_a_live_canvas_in_the_layout():
-    pytest.importorskip("ipympl")
+    if importlib.util.find_spec("ipympl") is None:  # importing ipympl would switch this process's backend
+        pytest.skip("ipympl is not installed")
     code = textwrap.dedent("""
         import matplotlib
         from learnnet.widgets import NeuronExplorer

@@ -102,7 +102,7 @@ class NetworkDiagram:
 
         The column titles are not among them: they rarely change, so a widget that changes them
         asks for a full redraw. A widget whose weights change less often than its values can
-        register ``weight_artists`` with ``dynamic(..., rarely=True)`` and ``value_artists`` normally.
+        register ``weight_artists`` with ``dynamic(..., tier=1)`` and ``value_artists`` with tier 0.
         """
         return self.weight_artists + self.value_artists
 

@@ -17,12 +17,15 @@ Everything a widget shows can be read without a browser::
 
 Redrawing is fast because only what changes is redrawn (matplotlib's blitting). ``_draw``
 registers the artists ``_update`` changes with ``dynamic``; everything else is drawn once and
-kept as a background image. Artists registered with ``dynamic(..., rarely=True)`` (a surface
-that only the weights change, titles) are kept in a second saved image and redrawn only when
-one of them actually changed; ``changed(key, *values)`` lets ``_update`` skip work and artist
-updates whose inputs did not change. A change outside the dynamic artists (axis limits, a colour
-bar) calls ``request_full_redraw``. Text is slow to draw in matplotlib 3.11 (a few ms per label),
-so a widget should keep its per-update text short.
+kept as a background image. Dynamic artists come in tiers: tier 0 (the default) is redrawn on
+every update; higher tiers hold what changes less often (tier 1: a surface only the weights
+change; tier 2: a whole axes whose limits follow the activation menu) and are kept in saved
+images, redrawn only when one of their artists actually changed (matplotlib marks a changed
+artist ``stale``). A whole ``Axes`` can be a dynamic artist: its ticks and labels are then redrawn
+with its tier, instead of the whole figure. ``changed(key, *values)`` lets ``_update`` skip work
+(and artist updates) whose inputs did not change. A change to anything not registered (a static
+title, another axes' limits) calls ``request_full_redraw``. Text is slow to draw in matplotlib
+3.11 (a few ms per label), so a widget keeps its tier-0 text short.
 
 Displayed in a notebook, a widget shows its controls and a live figure (ipympl, under
 ``%matplotlib widget``) or, without ipympl, a PNG image that is refreshed on every change.
@@ -57,11 +60,10 @@ class LessonWidget:
         self.interactive = bool(interactive)
         self.controls = self._make_controls()
         self.fig = new_figure(self.figsize, interactive=self.interactive)
-        self._dynamic_artists = []  # redrawn on every update, over the saved background
-        self._rare_artists = []     # redrawn only when one of them changed
+        self._tiers = {0: []}       # tier -> artists; tier 0 is redrawn on every update
         self._memo = {}             # for changed()
         self._background = None     # the figure without dynamic artists
-        self._middle = None         # the background with the rare artists drawn
+        self._snapshots = {}        # tier t -> the image with tiers >= t drawn (t >= 1)
         self._needs_full_redraw = True
         self._saving = False
         self.fig.canvas.mpl_connect("draw_event", self._on_full_draw)
@@ -89,17 +91,25 @@ class LessonWidget:
         raise NotImplementedError
 
     # ---------------------------------------------------------- helpers for _draw
-    def dynamic(self, *artists, rarely=False):
+    def dynamic(self, *artists, tier=0, rarely=False):
         """Mark artists that ``_update`` changes; they are redrawn over the saved background.
 
-        ``rarely=True``: artists that change only with some controls (a surface the weights set, a
-        title); they are redrawn only when one of them changed, and always before (below) the others.
+        ``tier=0`` (default): redrawn on every update. ``tier=1, 2, ...``: artists that change less
+        often (a surface only the weights set; an axes whose limits only the activation menu
+        changes); higher tiers are drawn first (below) and redrawn only when one of their artists
+        changed. Artists are drawn in registration order within a tier, so register an ``Axes``
+        before the lines in it. ``rarely=True`` is the same as ``tier=1``.
         Returns the artist, or the artists as a tuple.
         """
+        if rarely:
+            tier = max(tier, 1)
         for artist in artists:
             artist.set_animated(True)
-            (self._rare_artists if rarely else self._dynamic_artists).append(artist)
+            self._tiers.setdefault(int(tier), []).append(artist)
         return artists[0] if len(artists) == 1 else artists
+
+    def _is_dynamic(self, artist):
+        return any(artist in group for group in self._tiers.values())
 
     def changed(self, key, *values):
         """True if ``values`` differ from those last passed with ``key`` (always True the first time).
@@ -122,7 +132,8 @@ class LessonWidget:
         for current, new, setter in ((ax.get_xlim(), xlim, ax.set_xlim), (ax.get_ylim(), ylim, ax.set_ylim)):
             if new is not None and tuple(map(float, new)) != tuple(map(float, current)):
                 setter(*new)
-                self.request_full_redraw()
+                if not self._is_dynamic(ax):  # a dynamic axes is redrawn with its tier
+                    self.request_full_redraw()
 
     def readout(self):
         """The numbers the widget shows, as a few lines of text."""
@@ -156,20 +167,25 @@ class LessonWidget:
             else:
                 canvas.draw()
             return
-        if any(artist.stale for artist in self._rare_artists):
-            canvas.restore_region(self._background)
-            self._draw_rare()
+        rare = sorted((t for t in self._tiers if t > 0), reverse=True)
+        stale = [t for t in rare if any(artist.stale for artist in self._tiers[t])]
+        if stale:  # redraw from the rarest changed tier up, over the image just below it
+            start = stale[0]
+            below = self._snapshots.get(min((t for t in rare if t > start), default=None))
+            canvas.restore_region(below if below is not None else self._background)
+            self._draw_tiers([t for t in rare if t <= start])
         else:
-            canvas.restore_region(self._middle)
-        for artist in self._dynamic_artists:
+            canvas.restore_region(self._snapshots[rare[-1]] if rare else self._background)
+        for artist in self._tiers[0]:
             self.fig.draw_artist(artist)
         canvas.blit(self.fig.bbox)
 
-    def _draw_rare(self):
-        for artist in self._rare_artists:
-            self.fig.draw_artist(artist)
-            artist.stale = False  # an invisible artist is not drawn, so say it is up to date
-        self._middle = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+    def _draw_tiers(self, tiers):
+        for t in tiers:  # rarest first; keep an image after each for the next update
+            for artist in self._tiers[t]:
+                self.fig.draw_artist(artist)
+                artist.stale = False  # an invisible artist is not drawn, so say it is up to date
+            self._snapshots[t] = self.fig.canvas.copy_from_bbox(self.fig.bbox)
 
     def _on_full_draw(self, event):
         # Any full draw (ours, or one the ipympl front-end asks for) leaves out animated artists:
@@ -177,15 +193,15 @@ class LessonWidget:
         if self._saving:
             return
         self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        self._draw_rare()
-        for artist in self._dynamic_artists:
+        self._draw_tiers(sorted((t for t in self._tiers if t > 0), reverse=True))
+        for artist in self._tiers[0]:
             self.fig.draw_artist(artist)
         self._needs_full_redraw = False
 
     def png(self, dpi=None):
         """The whole figure, dynamic artists included, as PNG bytes."""
         self._saving = True
-        every = self._rare_artists + self._dynamic_artists
+        every = [artist for t in self._tiers for artist in self._tiers[t]]
         for artist in every:
             artist.set_animated(False)
         try:

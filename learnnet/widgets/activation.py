@@ -55,8 +55,10 @@ class ActivationExplorer(LessonWidget):
             ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
             ax.set_xlim(*self.x_range)
             ax.set_xlabel("x")
+        # tier 2 changes with the activation menu only: both axes (their limits) and both curves
+        self.dynamic(self.ax_f, self.ax_df, tier=2)
         self.f_line, self.df_line = self.dynamic(self.ax_f.plot([], [], color="#444444", lw=2)[0],
-                                                 self.ax_df.plot([], [], color=POSITIVE, lw=2)[0], rarely=True)
+                                                 self.ax_df.plot([], [], color=POSITIVE, lw=2)[0], tier=2)
         self.tangent_line, self.f_point = self.dynamic(
             self.ax_f.plot([], [], color=HIGHLIGHT, lw=2.5)[0],
             self.ax_f.plot([], [], "o", color=HIGHLIGHT, ms=9, mec="black", zorder=5)[0])
@@ -95,7 +97,6 @@ class ActivationExplorer(LessonWidget):
                 ax.set_ylim(low - pad, high + pad)
             self.ax_f.set_ylabel(f"{f.name}(x)", labelpad=1)
             self.ax_df.set_ylabel(f"{f.name}'(x)", labelpad=1)
-            self.request_full_redraw()
 
         self.tangent_line.set_data(*self.tangent)
         self.f_point.set_data([self.x], [self.value])
@@ -158,7 +159,7 @@ class LinearStackExplorer(LessonWidget):
         ax.axhline(0, color="#cccccc", lw=0.8, zorder=0)
         ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
         ax.set_xlim(*self.x_range)
-        ax.set_ylim(-3.0, 3.0)
+        ax.set_ylim(-4.0, 4.0)  # fixed, so that moving a control never rescales (steep lines leave the view)
         ax.set_xlabel("input x")
         ax.set_ylabel("output y", labelpad=1)
         self.stack_line, self.single_line = self.dynamic(
@@ -178,7 +179,7 @@ class LinearStackExplorer(LessonWidget):
         for n_in, n_out in zip(widths[:-1], widths[1:]):
             is_last = len(self.layers) == depth - 1
             layer = Dense(n_out, activation="linear" if is_last else activation, dtype="float64",
-                          kernel_initializer=RandomNormal(stddev=1.2 / np.sqrt(n_in), seed=rng),
+                          kernel_initializer=RandomNormal(stddev=0.9 / np.sqrt(n_in), seed=rng),
                           bias_initializer=RandomNormal(stddev=0.5, seed=rng))
             layer.build((None, n_in))
             self.layers.append(layer)
@@ -191,16 +192,12 @@ class LinearStackExplorer(LessonWidget):
         self.single_kernel, self.single_bias = float(single.kernel[0, 0]), float(single.bias[0])
         self.max_difference = float(np.max(np.abs(self.stack_output - self.single_output)))
 
-        # a fixed scale unless the curves leave it: then the next of ±3, ±10, ±30, ...
-        reach = 1.05 * max(np.max(np.abs(self.stack_output)), np.max(np.abs(self.single_output)))
-        scale = next((v for v in (3, 10, 30, 100, 300, 1000) if v >= reach), 10 ** np.ceil(np.log10(reach)))
-        self.set_limits(self.ax, ylim=(-scale, scale))
         self.stack_line.set_data(self.xs[:, 0], self.stack_output)
         self.single_line.set_data(self.xs[:, 0], self.single_output)
         between = "" if depth == 1 else f", {activation} between them"
         self.title.set_text(f"{depth} Dense layer{'s' if depth > 1 else ''}{between}")
         self.note.set_text(f"one layer:\ny = {self.single_kernel:.3f}·x\n    {self.single_bias:+.3f}\n\n"
-                           f"largest gap:\n{_gap(self.max_difference)}")
+                           f"largest gap:\n{_gap(self.max_difference).replace(' (', chr(10) + '(')}")
 
     def readout(self):
         same = self.max_difference < 1e-9

@@ -62,21 +62,24 @@ class NeuronExplorer(LessonWidget):
         self.ax_curve = fig.add_axes([0.31, 0.14, 0.25, 0.72])
         self.ax_plane = fig.add_axes([0.64, 0.14, 0.25, 0.72])
         self.ax_colorbar = fig.add_axes([0.905, 0.14, 0.012, 0.72])
+        # tier 2 changes with the activation menu only: the curve's axes and the colour bar
+        self.dynamic(self.ax_curve, self.ax_colorbar, tier=2)
         self.diagram = NetworkDiagram(self.ax_neuron, [2, 1], node_size=1100, fmt="{:.2f}")
         self.diagram.highlight(nodes=[(1, 0)])
-        self.dynamic(*self.diagram.weight_artists, rarely=True)
+        self.dynamic(*self.diagram.title_texts, tier=2)
+        self.dynamic(*self.diagram.weight_artists, tier=1)
         self.dynamic(*self.diagram.value_artists)
         for i, (x, y) in enumerate(self.diagram.node_xy[0]):
             self.ax_neuron.text(x - 0.3, y, f"x{'₁₂'[i]}", ha="right", va="center", fontsize=11)
         x, y = self.diagram.node_xy[1][0]
         self.bias_text = self.dynamic(self.ax_neuron.text(x, y - 0.45, "", ha="center", va="top", fontsize=9),
-                                      rarely=True)
+                                      tier=1)
 
         ax = self.ax_curve
         ax.axhline(0, color="#cccccc", lw=0.8, zorder=0)
         ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
         ax.set_xlabel("z = w·x + b")
-        self.curve_line = self.dynamic(ax.plot([], [], color="#444444", lw=2)[0], rarely=True)
+        self.curve_line = self.dynamic(ax.plot([], [], color="#444444", lw=2)[0], tier=2)
         self.curve_guide, self.curve_point = self.dynamic(
             ax.plot([], [], ":", color="#888888", lw=1)[0],
             ax.plot([], [], "o", color=HIGHLIGHT, ms=9, mec="black", zorder=5)[0])
@@ -87,14 +90,14 @@ class NeuronExplorer(LessonWidget):
         self.surface_image, self.boundary_line = self.dynamic(
             ax.imshow(np.zeros(self._grid_shape), origin="lower", extent=(lo, hi, lo, hi),
                       cmap=SURFACE_CMAP, aspect="equal", interpolation="bilinear"),
-            ax.plot([], [], "--", color="white", lw=2)[0], rarely=True)
+            ax.plot([], [], "--", color="white", lw=2)[0], tier=1)
         self.fig.colorbar(self.surface_image, cax=self.ax_colorbar)
         self.input_point = self.dynamic(ax.plot([], [], "o", color=HIGHLIGHT, ms=10, mec="black", zorder=5)[0])
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂", labelpad=1)
-        self.plane_title = ax.set_title("", fontsize=10)
+        self.plane_title = self.dynamic(ax.set_title("", fontsize=10), tier=2)
 
     def _update(self):
         c = {name: control.value for name, control in self.controls.items()}
@@ -140,7 +143,6 @@ class NeuronExplorer(LessonWidget):
             self.diagram.set_layer_titles(["inputs x", f"neuron\nf = {f.name}"])
             self.plane_title.set_text(f"a = {f.name}(w·x + b) over the input plane\n"
                                       f"- - - boundary z = 0, where a = {self.threshold:.2f}")
-            self.request_full_redraw()
         self.input_point.set_data([self.x[0]], [self.x[1]])
 
     def readout(self):
