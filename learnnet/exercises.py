@@ -430,3 +430,41 @@ def check_confusion_matrix(fn, fb):
         ):
             return
     fb.ok("each row sums to the number of samples of that class, and the diagonal counts the right answers")
+
+
+# =========================================================================== lesson 09
+@exercise("Lesson 09 · a convolution by hand: slide, multiply, sum")
+def check_conv2d(fn, fb):
+    """Check ``fn(image, kernel, stride)`` returns the ``"valid"`` feature map of a 2-D image.
+
+    ``image`` is ``(h, w)``, ``kernel`` is ``(kh, kw)``; the answer has shape
+    ``((h - kh) // stride + 1, (w - kw) // stride + 1)`` and ``out[i, j]`` is the sum of the window
+    at ``(i * stride, j * stride)`` times the kernel. The reference is ``Conv2D(1, kernel.shape,
+    strides=stride, use_bias=False)`` with ``set_weights``.
+    """
+    from .layers import Conv2D
+
+    def engine(image, kernel, stride):
+        conv = Conv2D(1, kernel.shape, strides=stride, use_bias=False, dtype="float64", name="check_conv2d")
+        conv.build((None,) + image.shape + (1,))
+        conv.set_weights([kernel[:, :, None, None]])
+        return conv.forward(image[None, :, :, None])[0, :, :, 0]
+
+    rng = np.random.default_rng(9)
+    cases = [(rng.integers(0, 4, (5, 5)).astype(float), np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0],
+                                                                 [1.0, 0.0, -1.0]]), 1),
+             (rng.integers(-2, 3, (6, 7)).astype(float), rng.integers(-2, 3, (3, 3)).astype(float), 2),
+             (rng.integers(0, 5, (5, 6)).astype(float), np.array([[1.0, 2.0, 0.0], [-1.0, 0.0, 3.0]]), 1)]
+    for image, kernel, stride in cases:
+        expected = engine(image, kernel, stride)
+        got = call(fn, image.copy(), kernel.copy(), stride)
+        if not fb.expect_close(
+            f"a {image.shape[0]}x{image.shape[1]} image, a {kernel.shape[0]}x{kernel.shape[1]} kernel, "
+            f"stride {stride} -> {expected.shape[0]}x{expected.shape[1]}", got, expected,
+            mistakes={"the kernel flipped (a mathematician's convolution; deep learning does not flip)":
+                          engine(image, kernel[::-1, ::-1].copy(), stride),
+                      "stride 1: the windows must start every `stride` pixels": engine(image, kernel, 1)},
+            hint="out = np.zeros(((h - kh) // stride + 1, (w - kw) // stride + 1)); then "
+                 "out[i, j] = np.sum(image[i*stride : i*stride + kh, j*stride : j*stride + kw] * kernel).",
+        ):
+            return
