@@ -26,3 +26,6 @@ from .playground import Playground
 __all__ = ["show_source", "LessonWidget", "NeuronExplorer", "ActivationExplorer", "LinearStackExplorer", "ForwardPassViewer",
            "LossExplorer", "CrossEntropyExplorer", "BackpropStepper", "GradientDescentExplorer"]
 __all__ += ["Playground", "TrainingMonitor"]
+from .conv import ConvExplorer, FeatureMapViewer
+
+__all__ += ["ConvExplorer", "FeatureMapViewer"]
