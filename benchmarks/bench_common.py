@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CPU_SUFFIX = " [cpu]"
 
 
 def interleaved(contenders, rounds, warmup=1):
@@ -24,9 +25,11 @@ def interleaved(contenders, rounds, warmup=1):
     A contender may also be ``(setup, fn)``: ``setup()`` runs untimed right before each ``fn()``
     (it sets PyTorch's thread count, which NumPy and the other contenders share the machine with).
 
-    Returns ``{name: [seconds per unit, one per round]}``. Every contender is warmed up first
-    (imports, caches, lazy builds); the start of the round-robin rotates each round so that no
-    contender always runs right after the same neighbour.
+    Returns ``{name: [seconds per unit, one per round]}`` by the wall clock, and the same by this
+    process's CPU time (all its threads) as ``{name + CPU_SUFFIX: [...]}``: on a loaded machine the
+    wall clock also counts the time spent waiting for a CPU, the CPU time does not. Every contender
+    is warmed up first (imports, caches, lazy builds); the start of the round-robin rotates each
+    round so that no contender always runs right after the same neighbour.
     """
     specs = {name: (spec if isinstance(spec, tuple) else (lambda: None, spec)) for name, spec in contenders.items()}
     names = list(specs)
@@ -36,16 +39,18 @@ def interleaved(contenders, rounds, warmup=1):
             setup()
             fn()
     per_unit = {name: [] for name in names}
+    cpu_per_unit = {name + CPU_SUFFIX: [] for name in names}
     for r in range(rounds):
         k = r % len(names)
         for name in names[k:] + names[:k]:
             setup, fn = specs[name]
             setup()
             gc.collect()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             units = fn()
             per_unit[name].append((time.perf_counter() - start) / units)
-    return per_unit
+            cpu_per_unit[name + CPU_SUFFIX].append((time.process_time() - cpu) / units)
+    return {**per_unit, **cpu_per_unit}
 
 
 def percentile(values, q):

@@ -12,6 +12,8 @@ does; each one computes the batch loss, as ``fit`` reports it.
   ``CrossEntropyLoss``, ``torch.optim``), with as many threads as NumPy's BLAS.
 - ``keras``: Keras 3 ``fit`` on the torch backend (``KERAS_BACKEND=torch``).
 """
+import math
+
 import numpy as np
 
 BATCH = 32
@@ -118,7 +120,7 @@ class NumpyMLP:
         g1 = (g2 @ w2.T) * (z1 > 0)
         grads = [x.T @ g1, g1.sum(0), h1.T @ g2, g2.sum(0), h2.T @ g3, g3.sum(0)]
         self.t += 1
-        alpha = self.lr * np.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
+        alpha = self.lr * math.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)   # a Python float: no float64
         for p_, g, m, v in zip(self.params, grads, self.m, self.v):
             m += (1 - self.b1) * (g - m)
             v += (1 - self.b2) * (g * g - v)
