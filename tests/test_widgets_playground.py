@@ -139,6 +139,10 @@ def test_the_last_feature_cannot_be_switched_off(pg):
     pg.controls["x2"].value = False
     assert pg.controls["x2"].value is True and pg.features == ("x2",)
     assert pg.model.layers[0].kernel.shape == (1, 4)
+    pg.set(x2=False, x1_squared=True)            # in set(), order does not matter
+    assert pg.features == ("x1^2",)
+    pg.set(x1_squared=False)
+    assert pg.features == ("x1",)
 
 
 def test_hidden_layers_and_neurons_build_the_network(pg):

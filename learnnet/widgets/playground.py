@@ -27,6 +27,7 @@ import ipywidgets
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgba
+from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
 from .. import losses, metrics, optimizers, regularizers
@@ -248,8 +249,12 @@ class Playground(LessonWidget):
         self.controls["noise"].disabled = self.controls["dataset"].value == YOURS
 
     def _keep_one_feature(self, change):
-        """A network needs an input: switching off the last feature switches it back on."""
-        if not change["new"] and not any(self.controls[name].value for name in FEATURE_CONTROLS):
+        """A network needs an input: switching off the last feature switches it back on.
+
+        Inside ``set(...)`` the check waits for the end (``_update``), so ``set(x1=False, x1_squared=True)``
+        works in any order.
+        """
+        if not self._batching and not change["new"] and not any(self.controls[n].value for n in FEATURE_CONTROLS):
             change["owner"].value = True
 
     def _on_play_button(self, change):
@@ -535,18 +540,23 @@ class Playground(LessonWidget):
         self.ax_cbar = fig.add_axes([0.595 + out_w + 0.008, 0.36, 0.010, 3.05 / height])
         self.ax_loss = fig.add_axes([0.623, 0.075, 0.355, 0.18])
         self.cmap = PLAYGROUND_CMAP
-        thumb = dict(cmap=self.cmap, origin="lower", interpolation="nearest", zorder=3)   # nearest: fast
+
+        def thumb(vmin=-1, vmax=1):
+            """A small picture in the network (an image without imshow's autoscaling: much faster to make)."""
+            image = AxesImage(self.ax_net, cmap=self.cmap, norm=Normalize(vmin, vmax), origin="lower",
+                              interpolation="nearest", zorder=3)
+            image.set_data(np.zeros((2, 2)))
+            return self.ax_net.add_image(image)
+
         # the network: a picture per feature and per neuron, joined by edges
         self.edges = self.ax_net.add_collection(LineCollection([], zorder=1))
-        self.feature_images = [self.ax_net.imshow(np.zeros((2, 2)), norm=Normalize(-1, 1), **thumb)
-                               for _ in FEATURE_CONTROLS]
+        self.feature_images = [thumb() for _ in FEATURE_CONTROLS]
         self.feature_labels = [self.ax_net.text(0, 0, FEATURE_LABELS[f], ha="right", va="center", fontsize=9)
                                for f in FEATURE_CONTROLS.values()]
-        self.neuron_images = [[self.ax_net.imshow(np.zeros((2, 2)), norm=Normalize(-1, 1), **thumb)
-                               for _ in range(MAX_NEURONS)] for _ in range(MAX_LAYERS)]
-        self.output_thumb = self.ax_net.imshow(np.zeros((2, 2)), norm=Normalize(0, 1), **thumb)
+        self.neuron_images = [[thumb() for _ in range(MAX_NEURONS)] for _ in range(MAX_LAYERS)]
+        self.output_thumb = thumb(0, 1)
         frame = dict(fill=False, lw=0.6, ec="#555555", zorder=4)
-        self._frames = [self.ax_net.add_patch(Rectangle((0, 0), 1, 1, **frame)) for _ in
+        self._frames = [self.ax_net.add_artist(Rectangle((0, 0), 1, 1, **frame)) for _ in
                         range(len(FEATURE_CONTROLS) + MAX_LAYERS * MAX_NEURONS + 1)]
         self.column_titles = [self.ax_net.text(0, 0, "", ha="center", va="bottom", fontsize=8.5, linespacing=1.15)
                               for _ in range(MAX_LAYERS + 2)]
@@ -643,6 +653,10 @@ class Playground(LessonWidget):
 
     # ================================================================== update
     def _update(self):
+        if not self.features:       # set() switched every feature off: keep x1, as a click would
+            batching, self._batching = self._batching, True
+            self.controls["x1"].value = True
+            self._batching = batching
         data_key, model_key = self._keys()
         self._sync_neuron_boxes()
         if data_key != self._data_key:
