@@ -6,7 +6,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from learnnet.plotting.classification import confusion_matrix, plot_confusion_matrix, plot_misclassified
+from learnnet.plotting.classification import (confusion_matrix, plot_confusion_matrix, plot_examples,
+                                               plot_misclassified)
 
 
 def test_confusion_matrix_counts_true_rows_against_predicted_columns():
@@ -55,8 +56,14 @@ def test_plot_misclassified_shows_only_the_mistakes_with_true_and_predicted():
                              probabilities=np.full((5, 3), 1 / 3), image_shape=(4, 4))
     assert list(fig.mistakes) == [1, 3]
     assert [ax.get_title() for ax in fig.axes] == ["b → c (33%)", "b → a (33%)"]
-    assert "2 of 5 misclassified" in fig._suptitle.get_text()
+    assert fig._suptitle.get_text() == "2 of 5 misclassified, titled true → predicted"
     none = plot_misclassified(np.zeros((2, 3, 3, 1)), [0, 1], [0, 1])
     assert len(none.mistakes) == 0
     with pytest.raises(ValueError, match="grey images"):
         plot_misclassified(np.zeros((2, 9)), [0, 1], [1, 0])
+
+
+def test_plot_examples_titles_each_image_with_its_class():
+    fig = plot_examples(np.zeros((20, 3, 3, 1)), np.arange(20) % 3, class_names=["a", "b", "c"], max_images=5)
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c", "a", "b"]
+    assert fig._suptitle.get_text() == "5 of 20 images"

@@ -6,6 +6,7 @@
     counts = confusion_matrix(y_test, predicted, num_classes=10)
     plot_confusion_matrix(counts, class_names)                  # a Figure (shown as a PNG in a notebook)
     plot_misclassified(images, y_test, predicted, class_names, probabilities=model.predict(x_test))
+    plot_examples(images, labels, class_names)                  # a first look at the data
 
 The figures are plain (Agg) figures: they do not change, so a notebook shows them as images.
 """
@@ -81,6 +82,19 @@ def plot_confusion_matrix(counts, class_names=None, title="confusion matrix", fi
     return fig
 
 
+def plot_examples(images, labels, class_names=None, max_images=16, ncols=8, image_shape=None, title=None):
+    """Show the first ``max_images`` images, each titled with its class. Returns the ``Figure``.
+
+    ``images`` are grey images, shape ``(n, h, w)`` or ``(n, h, w, 1)``, or flat with ``image_shape=(h, w)``.
+    """
+    labels = _labels(labels, "labels")
+    images = _grey_images(images, len(labels), image_shape)
+    shown = np.arange(min(max_images, len(labels)))
+    name = _namer(class_names)
+    return _image_grid(images[shown], [name(labels[i]) for i in shown], "#222222",
+                       title or f"{len(shown)} of {len(labels)} images", ncols)
+
+
 def plot_misclassified(images, y_true, y_pred, class_names=None, probabilities=None, max_images=24, ncols=8,
                        image_shape=None):
     """Show the examples the model got wrong, each titled ``true → predicted`` (and the model's confidence).
@@ -97,36 +111,57 @@ def plot_misclassified(images, y_true, y_pred, class_names=None, probabilities=N
     Returns the ``Figure``; its ``mistakes`` attribute lists the indices shown.
     """
     y_true, y_pred = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    images = _grey_images(images, len(y_true), image_shape)
+    wrong = np.flatnonzero(y_true != y_pred)
+    shown = wrong[:max_images]
+    name = _namer(class_names)
+    titles = []
+    for index in shown:
+        text = f"{name(y_true[index])} → {name(y_pred[index])}"
+        if probabilities is not None:
+            text += f" ({float(np.asarray(probabilities)[index, y_pred[index]]):.0%})"
+        titles.append(text)
+    more = f"; the first {len(shown)}, titled true → predicted" if len(wrong) > len(shown) else \
+        ", titled true → predicted"
+    fig = _image_grid(images[shown], titles, NEGATIVE, f"{len(wrong)} of {len(y_true)} misclassified{more}", ncols)
+    fig.mistakes = shown
+    return fig
+
+
+def _namer(class_names):
+    names = [str(c) for c in class_names] if class_names is not None else None
+    return (lambda k: names[k]) if names else str
+
+
+def _grey_images(images, n, image_shape):
     images = np.asarray(images)
     if image_shape is not None:
         images = images.reshape((len(images),) + tuple(image_shape))
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
-    if images.ndim != 3 or len(images) != len(y_true):
-        raise ValueError(f"`images` must be {len(y_true)} grey images, shape (n, h, w) (or flat, with image_shape=); "
+    if images.ndim != 3 or len(images) != n:
+        raise ValueError(f"`images` must be {n} grey images, shape (n, h, w) (or flat, with image_shape=); "
                          f"received shape {np.shape(images)}.")
-    wrong = np.flatnonzero(y_true != y_pred)
-    shown = wrong[:max_images]
-    names = [str(c) for c in class_names] if class_names is not None else None
-    label = (lambda k: names[k]) if names else str
-    ncols = max(1, min(ncols, len(shown)))
-    nrows = max(1, -(-len(shown) // ncols))
-    fig = new_figure((1.25 * ncols + 0.2, 1.45 * nrows + 0.45), interactive=False)
-    fig.suptitle(f"{len(wrong)} of {len(y_true)} misclassified" + (f"; the first {len(shown)}" if len(wrong) >
-                                                                      len(shown) else ""), fontsize=10, y=0.995)
-    top = 1 - 0.42 / (1.45 * nrows + 0.45)
-    for k, index in enumerate(shown):
+    return images
+
+
+def _image_grid(images, titles, colour, suptitle, ncols=8):
+    """A grid of grey images (dark ink on white), each with a short title."""
+    ncols = max(1, min(ncols, len(images)))
+    nrows = max(1, -(-len(images) // ncols))
+    height = 1.45 * nrows + 0.45
+    fig = new_figure((1.25 * ncols + 0.2, height), interactive=False)
+    fig.suptitle(suptitle, fontsize=10, y=1 - 0.06 / height)
+    top = 1 - 0.42 / height
+    vmax = max(1.0, float(images.max())) if len(images) else 1.0
+    for k, (image, title) in enumerate(zip(images, titles)):
         row, col = divmod(k, ncols)
         ax = fig.add_axes([(col + 0.08) / ncols, top - (row + 1) * (top - 0.01) / nrows, 0.84 / ncols,
                            (top - 0.01) / nrows * 0.74])
-        ax.imshow(images[index], cmap="gray_r", vmin=0, vmax=max(1.0, float(images.max())), interpolation="nearest")
+        ax.imshow(image, cmap="gray_r", vmin=0, vmax=vmax, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
-        text = f"{label(y_true[index])} → {label(y_pred[index])}"
-        if probabilities is not None:
-            text += f" ({float(np.asarray(probabilities)[index, y_pred[index]]):.0%})"
-        ax.set_title(text, fontsize=8, color=NEGATIVE, pad=2)
-    if not len(shown):
-        fig.text(0.5, 0.5, "no mistakes", ha="center", va="center")
-    fig.mistakes = shown
+        ax.set_title(title, fontsize=8, color=colour, pad=2)
+    if not len(images):
+        fig.text(0.5, 0.5, "nothing to show", ha="center", va="center")
     return fig
