@@ -39,12 +39,12 @@ def machine_block(m):
 
 def comparison_table(section, title, what):
     lines = [f"### {title}", "", f"| contender | {section['unit']} (median) | learnnet ÷ contender, median "
-             "(p25–p75 over rounds) | target | |", "| --- | ---: | --- | --- | --- |"]
+             "(p25–p75 over rounds) | same by CPU time | target | |", "| --- | ---: | --- | --- | --- | --- |"]
     for name, stats in section["contenders"].items():
-        r = section["ratios"].get(name)
+        r, rc = section["ratios"].get(name), section.get("cpu_ratios", {}).get(name)
         extra = f" ({stats['samples_per_second']:,.0f} samples/s)" if "samples_per_second" in stats else ""
         lines.append(f"| {name} | {stats['median']:.3g}{extra} | {_ratio(r) if r else '(itself)'} | "
-                     f"{_target(r['target']) if r else ''} | {_met(r['met']) if r else ''} |")
+                     f"{_ratio(rc) if rc else ''} | {_target(r['target']) if r else ''} | {_met(r['met']) if r else ''} |")
     lines += ["", what, ""]
     return lines
 

@@ -63,15 +63,24 @@ def optional(module):
 
 
 def compare(times, section, unit_scale, unit):
-    """Medians per contender and learnnet's ratio against each peer (per round), with targets."""
-    out = {"unit": unit, "contenders": {}, "ratios": {}}
+    """Medians per contender and learnnet's ratio against each peer (per round), with targets.
+
+    The wall-clock ratios decide; the CPU-time ratios (``cpu_ratios``) are there to show how much
+    of a difference the machine's load made.
+    """
+    out = {"unit": unit, "contenders": {}, "ratios": {}, "cpu_ratios": {}}
+    cpu = common.CPU_SUFFIX
     for name, values in times.items():
+        if name.endswith(cpu):
+            continue
         s = common.summary(values)
         out["contenders"][name] = {k: (v * unit_scale if k != "n" else v) for k, v in s.items()}
-    for peer in times:
+        out["contenders"][name]["cpu_median"] = common.summary(times[name + cpu])["median"] * unit_scale
+    for peer in out["contenders"]:
         if peer != "learnnet":
-            family = peer.split(" ")[0]        # "torch (1 thread)" is judged as "torch"
-            out["ratios"][peer] = common.ratio_stats(times, "learnnet", peer, TARGETS.get(section, {}).get(family))
+            target = TARGETS.get(section, {}).get(peer.split(" ")[0])   # "torch (1 thread)" is judged as "torch"
+            out["ratios"][peer] = common.ratio_stats(times, "learnnet", peer, target)
+            out["cpu_ratios"][peer] = common.ratio_stats(times, "learnnet" + cpu, peer + cpu)
     return out
 
 
