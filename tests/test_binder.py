@@ -30,9 +30,10 @@ def _run(cmd, cwd, env, timeout=1800):
 
 
 def _repository_files():
-    # the working tree as a commit would hold it: tracked files and new files git does not ignore
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, text=True, check=True)
+    # what a clone holds: the tracked files (as they are in the working tree); work in progress
+    # that is not yet added to git stays out, as it would on Binder
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached"], cwd=REPO, capture_output=True, text=True,
+                            check=True)
     return [p for p in listed.stdout.split("\0") if p and (REPO / p).is_file()]
 
 
