@@ -86,6 +86,16 @@ def test_per_batch_redraws_are_throttled_but_every_epoch_end_redraws():
     assert rarely.batch_curves["loss"][1] == every.batch_curves["loss"][1]   # the data is all kept
 
 
+def test_drawing_takes_at_most_a_sixth_of_the_time():
+    monitor = TrainingMonitor(batch_every=0.001)
+    monitor._redraw_seconds = 0.05                 # as if a redraw took 50 ms (a slow machine)
+    assert monitor._least_gap() == pytest.approx(0.25)
+    monitor.batch_every = 1.0
+    assert monitor._least_gap() == 1.0
+    monitor.batch_every = 0
+    assert monitor._least_gap() == 0.0
+
+
 def test_chosen_metrics_and_a_model_without_metrics():
     x, y = data()
     monitor = TrainingMonitor(metrics=["loss"])

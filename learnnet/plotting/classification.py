@@ -152,7 +152,7 @@ def _image_grid(images, titles, colour, suptitle, ncols=8):
     height = 1.45 * nrows + 0.45
     fig = new_figure((1.25 * ncols + 0.2, height), interactive=False)
     fig.suptitle(suptitle, fontsize=10, y=1 - 0.06 / height)
-    top = 1 - 0.42 / height
+    top = 1 - 0.3 / height
     vmax = max(1.0, float(images.max())) if len(images) else 1.0
     for k, (image, title) in enumerate(zip(images, titles)):
         row, col = divmod(k, ncols)

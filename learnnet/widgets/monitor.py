@@ -14,8 +14,9 @@ It is an ordinary ``learnnet.callbacks.Callback``: ``fit`` calls its hooks, and 
   validation value (``val_loss``...) when ``fit`` has validation data.
 
 The figure is drawn once; a redraw changes the lines' data and blits them (see
-``LessonWidget``). During an epoch it redraws at most every ``batch_every`` seconds, so drawing
-barely slows training; at the end of each epoch it always redraws.
+``LessonWidget``). During an epoch it redraws at most every ``batch_every`` seconds, and never
+spends more than about a sixth of the time drawing (on a slow or busy machine it redraws less
+often), so drawing barely slows training; at the end of each epoch it always redraws.
 
 Why an image and not a live ipympl canvas: ``fit`` keeps the kernel busy, and an ipympl canvas
 needs answers from the browser (its first draw, its size) that a busy kernel only reads after the
@@ -43,8 +44,8 @@ class TrainingMonitor(Callback, LessonWidget):
     Args:
         metrics: which logs to draw, e.g. ``["loss", "accuracy"]``; default: the loss and every
             compiled metric (``model.metrics``' names, as ``fit`` logs them).
-        batch_every: redraw during an epoch at most once per this many seconds (0: after every
-            batch; ``None``: only at the end of each epoch).
+        batch_every: redraw during an epoch at most once per this many seconds, and not more often
+            than every 5 redraws' time (0: after every batch; ``None``: only at the end of each epoch).
         show: display the figure in the notebook when training begins (unless it is shown already).
 
     Readable during and after training: ``names`` (the panels), ``epochs_seen``, ``batches_seen``,
@@ -54,7 +55,7 @@ class TrainingMonitor(Callback, LessonWidget):
 
     figsize = (10.0, 3.3)
 
-    def __init__(self, metrics=None, batch_every=0.2, show=True):
+    def __init__(self, metrics=None, batch_every=0.25, show=True):
         Callback.__init__(self)
         if batch_every is not None and (isinstance(batch_every, bool) or not isinstance(batch_every, (int, float))
                                         or batch_every < 0):
@@ -80,6 +81,7 @@ class TrainingMonitor(Callback, LessonWidget):
         self.last_logs = {}
         self._epoch = self._batch = self._first_epoch = 0
         self._last_redraw = -np.inf
+        self._redraw_seconds = 0.0     # how long the last redraw took
 
     # --------------------------------------------------------------- drawing
     def _make_controls(self):
@@ -190,9 +192,10 @@ class TrainingMonitor(Callback, LessonWidget):
     def _redraw(self, now):
         self.update()
         self.redraws += 1
-        self._last_redraw = now
         if self._live_image is not None:
             self._live_image.value = self.buffer_png()
+        self._last_redraw = time.perf_counter()
+        self._redraw_seconds = self._last_redraw - now
 
     # -------------------------------------------------------------- callback
     def on_train_begin(self, logs=None):
@@ -228,8 +231,12 @@ class TrainingMonitor(Callback, LessonWidget):
                 values.append(float(logs[name]))
         self.last_logs = dict(logs)
         now = time.perf_counter()
-        if self.batch_every is not None and now - self._last_redraw >= self.batch_every:
+        if self.batch_every is not None and now - self._last_redraw >= self._least_gap():
             self._redraw(now)
+
+    def _least_gap(self):
+        """Seconds between two redraws in an epoch: ``batch_every``, but at least 5 redraws' time (unless 0)."""
+        return 0.0 if self.batch_every == 0 else max(self.batch_every, 5 * self._redraw_seconds)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
