@@ -249,7 +249,8 @@ class Progbar:
         else:
             bar = "━" * done + "─" * (self.width - done)
         clock = f"{now - self._start:.0f}s" if finalize else _format_eta(per_step * (self.target - current))
-        line = f"{current:>{digits}}/{self.target} {bar} {clock} {_format_time_per_step(per_step)}" + self._metrics(values)
+        line = (f"{current:>{digits}}/{self.target} {bar} {clock} {_format_time_per_step(per_step)}"
+                + self._metrics(values))
         visible = len(line) - (len(bar) - self.width)
         padding = " " * max(0, self._previous_width - visible)   # wipe the end of a longer previous line
         self._previous_width = visible
@@ -456,7 +457,8 @@ class ModelCheckpoint(_MonitorCallback):
         if not self.filepath.endswith(ok):
             what = "`save_weights_only=True` needs a filepath ending in" if save_weights_only else \
                 "The filepath provided must end in"
-            raise ValueError(f"{what} {' or '.join(repr(e) for e in ok)}, as in Keras. Received: filepath={self.filepath}")
+            raise ValueError(f"{what} {' or '.join(repr(e) for e in ok)}, as in Keras. "
+                             f"Received: filepath={self.filepath}")
         self._batches_since_save = 0
         self._epoch = 0
 

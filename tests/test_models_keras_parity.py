@@ -54,8 +54,8 @@ def bn_model():
 
 
 def keras_bn_model():
-    return keras.Sequential([keras.Input((100,)), kl.Dense(16, use_bias=False), kl.BatchNormalization(), kl.Activation("relu"),
-                             kl.Dense(10, activation="softmax")], name="bn")
+    return keras.Sequential([keras.Input((100,)), kl.Dense(16, use_bias=False), kl.BatchNormalization(),
+                             kl.Activation("relu"), kl.Dense(10, activation="softmax")], name="bn")
 
 
 CASES = {

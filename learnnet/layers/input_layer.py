@@ -163,14 +163,16 @@ def _sample_shape(shape):
             f"Write shape=({shape},) (with the comma) for {shape} features."
         )
     if shape is None:
-        raise ValueError("Input needs `shape`, the shape of one sample without the batch axis, e.g. Input(shape=(100,)).")
+        raise ValueError("Input needs `shape`, the shape of one sample without the batch axis, "
+                         "e.g. Input(shape=(100,)).")
     try:
         dims = tuple(shape)
     except TypeError:
         raise TypeError(f"`shape` must be a tuple of integers, e.g. (28, 28, 1); received {shape!r}") from None
     for d in dims:
         if d is not None and (isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d <= 0):
-            raise ValueError(f"`shape` must hold positive integers (or None for an unknown size); received shape={shape!r}")
+            raise ValueError(f"`shape` must hold positive integers (or None for an unknown size); "
+                             f"received shape={shape!r}")
     return tuple(None if d is None else int(d) for d in dims)
 
 

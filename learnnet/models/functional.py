@@ -299,7 +299,8 @@ class Model(Trainer, Layer):
             w = as_float_array(w, f"weights for {leaf.name}.{n}")
             current = getattr(leaf, n)
             if w.shape != current.shape:
-                raise ValueError(f"Layer '{leaf.name}' weight '{n}' has shape {current.shape}; received shape {w.shape}.")
+                raise ValueError(f"Layer '{leaf.name}' weight '{n}' has shape {current.shape}; "
+                                 f"received shape {w.shape}.")
             new.append((current, w))
         for current, w in new:
             current[...] = w
@@ -435,8 +436,9 @@ def map_graph(inputs, outputs):
     for node in order:
         if node.is_input and id(node.output_tensors[0]) not in available:
             raise ValueError(
-                f"Graph disconnected: the outputs depend on Input '{node.layer.name}' of shape {node.layer.batch_shape}, "
-                "which is not among the model's `inputs`. Add it: Model(inputs=[...], outputs=...)."
+                f"Graph disconnected: the outputs depend on Input '{node.layer.name}' of shape "
+                f"{node.layer.batch_shape}, which is not among the model's `inputs`. "
+                "Add it: Model(inputs=[...], outputs=...)."
             )
         available.update(id(t) for t in node.output_tensors)
 
