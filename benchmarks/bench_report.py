@@ -20,15 +20,14 @@ def machine_block(m):
     blas_text = (f"{blas.get('library')} {blas.get('version')}, kernel **{blas.get('kernel')}**, "
                  f"{blas.get('threads')} threads" if "library" in blas else blas.get("note", "unknown"))
     threads = m.get("threads", {})
-    torch_threads = threads.get("torch", {}).get("threads")
+    settings = " and ".join(f"{n} thread{'s' if n > 1 else ''}" for n in threads.get("settings", []))
     env = ", ".join(f"{k}={v}" for k, v in m.get("env", {}).items()) or "none set"
     lines = [
         f"- **Machine**: {m['cpu']}, {m['usable_cpus']} usable of {m['logical_cpus']} logical CPUs, {m['os']}; "
         f"load average {m.get('load_average_at_start')} at start, {m.get('load_average_at_end')} at end",
-        f"- **Software**: Python {m['python']}, NumPy {m['numpy']}, PyTorch {m['torch']} "
-        f"({torch_threads} threads, as NumPy's BLAS"
-        + (", and 1 thread" if len(threads.get("thread_settings", [])) > 1 else "") + f"), Keras {m['keras']} "
+        f"- **Software**: Python {m['python']}, NumPy {m['numpy']}, PyTorch {m['torch']}, Keras {m['keras']} "
         f"({threads.get('keras', {}).get('backend', 'not installed')} backend), matplotlib {m['matplotlib']}",
+        f"- **Threads**: every contender runs with NumPy's BLAS and PyTorch set to the same count: {settings}",
         f"- **BLAS (NumPy)**: {blas_text}; environment: {env}",
         f"- **Run**: `{m['argv']}` at git {m['git'].get('commit')}"
         + (" (with uncommitted engine changes in the tree)" if m['git'].get("engine_uncommitted_changes") else "")
@@ -38,8 +37,9 @@ def machine_block(m):
 
 
 def comparison_table(section, title, what):
-    lines = [f"### {title}", "", f"| contender | {section['unit']} (median) | learnnet ÷ contender, median "
-             "(p25–p75 over rounds) | same by CPU time | target | |", "| --- | ---: | --- | --- | --- | --- |"]
+    lines = [f"### {title}", "", f"| contender @threads | {section['unit']} (median) | learnnet ÷ contender at the "
+             "same threads, median (p25–p75 over rounds) | same by CPU time | target | |",
+             "| --- | ---: | --- | --- | --- | --- |"]
     for name, stats in section["contenders"].items():
         r, rc = section["ratios"].get(name), section.get("cpu_ratios", {}).get(name)
         extra = f" ({stats['samples_per_second']:,.0f} samples/s)" if "samples_per_second" in stats else ""
@@ -49,21 +49,19 @@ def comparison_table(section, title, what):
     return lines
 
 
-def _worst(section, family):
-    """The least favourable ratio against any thread setting of ``family`` (the strongest peer)."""
-    rows = [r for name, r in section["ratios"].items() if name.split(" ")[0] == family]
-    return max(rows, key=lambda r: r["median"]) if rows else None
+def _ratio_rows(section, family):
+    """learnnet's ratio against ``family`` at each thread setting: [(threads, ratio stats)]."""
+    return [(name.split(" @")[1], r) for name, r in section["ratios"].items() if name.split(" @")[0] == family]
 
 
 def summary_rows(results):
-    """One row per target of issue #6: what was measured, the target, met or not."""
+    """One row per target of issue #6 (and thread setting): what was measured, the target, met or not."""
     rows = []
 
     def ratio_row(label, section, family):
-        r = _worst(section, family)
-        if r is not None:
-            rows.append((label, f"{r['median']:.2f}x ({r['p25']:.2f}–{r['p75']:.2f})", _target(r["target"]),
-                         _met(r["met"])))
+        for threads, r in _ratio_rows(section, family):
+            rows.append((f"{label} [{threads}]", f"{r['median']:.2f}x ({r['p25']:.2f}–{r['p75']:.2f})",
+                         _target(r["target"]), _met(r["met"])))
 
     if "mlp" in results:
         for family, name in (("numpy", "NumPy floor"), ("torch", "PyTorch eager"), ("keras", "Keras 3 fit")):

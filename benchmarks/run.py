@@ -62,13 +62,18 @@ def optional(module):
         return f"{module} unavailable: {type(exc).__name__}: {exc}"
 
 
-def compare(times, section, unit_scale, unit):
-    """Medians per contender and learnnet's ratio against each peer (per round), with targets.
+def label(name, threads):
+    return f"{name} @{threads}t"
+
+
+def compare(times, section, unit_scale, unit, settings):
+    """Medians per contender and learnnet's ratio against each peer at the same thread count
+    (per round), with the targets.
 
     The wall-clock ratios decide; the CPU-time ratios (``cpu_ratios``) are there to show how much
     of a difference the machine's load made.
     """
-    out = {"unit": unit, "contenders": {}, "ratios": {}, "cpu_ratios": {}}
+    out = {"unit": unit, "thread_settings": settings, "contenders": {}, "ratios": {}, "cpu_ratios": {}}
     cpu = common.CPU_SUFFIX
     for name, values in times.items():
         if name.endswith(cpu):
@@ -77,65 +82,93 @@ def compare(times, section, unit_scale, unit):
         out["contenders"][name] = {k: (v * unit_scale if k != "n" else v) for k, v in s.items()}
         out["contenders"][name]["cpu_median"] = common.summary(times[name + cpu])["median"] * unit_scale
     for peer in out["contenders"]:
-        if peer != "learnnet":
-            target = TARGETS.get(section, {}).get(peer.split(" ")[0])   # "torch (1 thread)" is judged as "torch"
-            out["ratios"][peer] = common.ratio_stats(times, "learnnet", peer, target)
-            out["cpu_ratios"][peer] = common.ratio_stats(times, "learnnet" + cpu, peer + cpu)
+        family, threads = peer.split(" @")
+        if family != "learnnet":
+            own = f"learnnet @{threads}"
+            target = TARGETS.get(section, {}).get(family)
+            out["ratios"][peer] = common.ratio_stats(times, own, peer, target)
+            out["cpu_ratios"][peer] = common.ratio_stats(times, own + cpu, peer + cpu)
     return out
 
 
-def threaded(fn, threads):
-    """A contender that runs with PyTorch set to ``threads`` threads (set untimed, before each round)."""
-    import torch
-    return (lambda: torch.set_num_threads(threads), fn)
+class Threads:
+    """Sets NumPy's BLAS (through threadpoolctl, at run time: the environment is left alone) and
+    PyTorch to the same number of threads. Called untimed, right before each contender's round."""
+
+    def __init__(self, torch):
+        self.torch = torch
+        try:
+            import threadpoolctl
+            self.controller = threadpoolctl.ThreadpoolController()
+        except ImportError:
+            self.controller = None
+
+    def setter(self, n):
+        def set_threads():
+            if self.controller is not None:
+                self.controller.limit(limits=n, user_api="blas")
+            if self.torch is not None:
+                self.torch.set_num_threads(n)
+        return set_threads
 
 
-def add_peers(contenders, peers, family, make):
-    """Add ``family`` ("torch" or "keras") once per thread setting in ``peers["thread_settings"]``."""
-    if family not in peers:
-        return
-    for label, threads in peers["thread_settings"]:
-        contenders[family + label] = threaded(make(), threads)
+def contenders_for(peers, makers):
+    """``{label: (set threads, fn)}`` for each contender in ``makers`` ({name: make()}) whose library is
+    available, once per thread setting: each makes its own model and data pipeline."""
+    out = {}
+    for n in peers["thread_settings"]:
+        for name, make in makers.items():
+            if name in ("learnnet", "numpy") or name in peers:
+                out[label(name, n)] = (peers["threads"].setter(n), make())
+    return out
 
 
 def bench_mlp(cfg, peers, log):
     x, y, labels = bt.mlp_data(cfg["mlp_samples"])
-    contenders = {"learnnet": bt.learnnet_fit(bt.learnnet_mlp(), x, y),
-                  "numpy": bt.numpy_fit(bt.NumpyMLP(), x, y)}
-    add_peers(contenders, peers, "torch", lambda: bt.torch_fit(*bt.torch_mlp(), *bt.torch_tensors(x, labels)))
-    add_peers(contenders, peers, "keras", lambda: bt.keras_fit(bt.keras_mlp(), x, y))
+    contenders = contenders_for(peers, {
+        "learnnet": lambda: bt.learnnet_fit(bt.learnnet_mlp(), x, y),
+        "numpy": lambda: bt.numpy_fit(bt.NumpyMLP(), x, y),
+        "torch": lambda: bt.torch_fit(*bt.torch_mlp(), *bt.torch_tensors(x, labels)),
+        "keras": lambda: bt.keras_fit(bt.keras_mlp(), x, y),
+    })
     log(f"mlp: {list(contenders)}, {cfg['mlp_rounds']} rounds of {cfg['mlp_samples'] // bt.BATCH} steps")
     times = common.interleaved(contenders, cfg["mlp_rounds"])
-    return compare(times, "mlp", 1e3, "ms per training step")
+    return compare(times, "mlp", 1e3, "ms per training step", peers["thread_settings"])
 
 
 def bench_cnn(cfg, peers, log):
     x, y, labels = bt.cnn_data(cfg["cnn_samples"])
-    contenders = {"learnnet": bt.learnnet_fit(bt.learnnet_cnn(), x, y)}
-    add_peers(contenders, peers, "torch",
-              lambda: bt.torch_fit(*bt.torch_cnn(), *bt.torch_tensors(x, labels, channels_first=True)))
-    add_peers(contenders, peers, "keras", lambda: bt.keras_fit(bt.keras_cnn(), x, y))
+    contenders = contenders_for(peers, {
+        "learnnet": lambda: bt.learnnet_fit(bt.learnnet_cnn(), x, y),
+        "torch": lambda: bt.torch_fit(*bt.torch_cnn(), *bt.torch_tensors(x, labels, channels_first=True)),
+        "keras": lambda: bt.keras_fit(bt.keras_cnn(), x, y),
+    })
     log(f"cnn: {list(contenders)}, {cfg['cnn_rounds']} rounds of {cfg['cnn_samples'] // bt.BATCH} steps")
     times = common.interleaved(contenders, cfg["cnn_rounds"])
-    return compare(times, "cnn", 1e3, "ms per training step")
+    return compare(times, "cnn", 1e3, "ms per training step", peers["thread_settings"])
 
 
 def bench_predict(cfg, peers, log):
     out = {}
     x, y, labels = bt.mlp_data(cfg["predict_mlp_samples"])
-    contenders = {"learnnet": bt.learnnet_predict(bt.learnnet_mlp(), x), "numpy": bt.numpy_predict(bt.NumpyMLP(), x)}
-    add_peers(contenders, peers, "torch", lambda: bt.torch_predict(bt.torch_mlp()[0], bt.torch_tensors(x, labels)[0]))
-    add_peers(contenders, peers, "keras", lambda: bt.keras_predict(bt.keras_mlp(), x))
+    contenders = contenders_for(peers, {
+        "learnnet": lambda: bt.learnnet_predict(bt.learnnet_mlp(), x),
+        "numpy": lambda: bt.numpy_predict(bt.NumpyMLP(), x),
+        "torch": lambda: bt.torch_predict(bt.torch_mlp()[0], bt.torch_tensors(x, labels)[0]),
+        "keras": lambda: bt.keras_predict(bt.keras_mlp(), x),
+    })
     log(f"predict mlp: {list(contenders)}, {cfg['predict_rounds']} rounds of {len(x)} samples")
     out["mlp"] = compare(common.interleaved(contenders, cfg["predict_rounds"]), "predict_mlp", 1e6,
-                         "µs per sample")
+                         "µs per sample", peers["thread_settings"])
     x, y, labels = bt.cnn_data(cfg["predict_cnn_samples"])
-    contenders = {"learnnet": bt.learnnet_predict(bt.learnnet_cnn(), x)}
-    add_peers(contenders, peers, "torch", lambda: bt.torch_predict(bt.torch_cnn()[0], bt.torch_tensors(x, labels, True)[0]))
-    add_peers(contenders, peers, "keras", lambda: bt.keras_predict(bt.keras_cnn(), x))
+    contenders = contenders_for(peers, {
+        "learnnet": lambda: bt.learnnet_predict(bt.learnnet_cnn(), x),
+        "torch": lambda: bt.torch_predict(bt.torch_cnn()[0], bt.torch_tensors(x, labels, True)[0]),
+        "keras": lambda: bt.keras_predict(bt.keras_cnn(), x),
+    })
     log(f"predict cnn: {list(contenders)}, {cfg['predict_rounds']} rounds of {len(x)} samples")
     out["cnn"] = compare(common.interleaved(contenders, cfg["predict_rounds"]), "predict_cnn", 1e6,
-                         "µs per sample")
+                         "µs per sample", peers["thread_settings"])
     for model in out.values():   # throughput is what people quote: samples per second
         for stats in model["contenders"].values():
             stats["samples_per_second"] = 1e6 / stats["median"]
@@ -190,22 +223,25 @@ def main(argv=None):
     torch = optional("torch")
     if isinstance(torch, str):
         notes.append(torch)
+        torch = None
     else:
-        torch.set_num_threads(blas_threads)   # the same number of threads as NumPy's BLAS
-        peers["torch"] = {"threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads()}
-        # Also one thread: on a loaded machine, every OpenMP barrier of a 2-thread PyTorch can wait for a
-        # descheduled thread (10-100x slower for small ops). Each target is judged against every setting.
-        peers["thread_settings"] = [("", blas_threads)] + ([(" (1 thread)", 1)] if blas_threads > 1 else [])
+        peers["torch"] = {"default_threads": torch.get_num_threads(), "interop_threads": torch.get_num_interop_threads()}
         keras = optional("keras")
         if isinstance(keras, str):
             notes.append(keras)
         else:
             peers["keras"] = {"backend": keras.backend.backend()}
+    # Every contender runs with NumPy's BLAS and PyTorch set to the same number of threads: NumPy's
+    # own count, and also 1. On a loaded machine each OpenMP/OpenBLAS barrier of a multi-threaded
+    # matrix product can wait for a descheduled thread (10-100x slower); one thread shows the work itself.
+    peers["thread_settings"] = [blas_threads] + ([1] if blas_threads > 1 else [])
+    peers["threads"] = Threads(torch)
     machine = common.machine_info()
-    machine["threads"] = {"numpy_blas": blas_threads, **peers}
+    machine["threads"] = {"numpy_blas": blas_threads, "settings": peers["thread_settings"],
+                          **{k: v for k, v in peers.items() if k in ("torch", "keras")}}
     results = {"machine": machine, "settings": {**cfg, "quick": args.quick, "sections": sections},
                "notes": notes, "targets": TARGETS}
-    log(f"BLAS {machine['blas']}; torch threads {peers.get('torch', {}).get('threads')}")
+    log(f"BLAS {machine['blas']}; thread settings {peers['thread_settings']}")
 
     if "mlp" in sections:
         results["mlp"] = bench_mlp(cfg, peers, log)
@@ -213,6 +249,7 @@ def main(argv=None):
         results["cnn"] = bench_cnn(cfg, peers, log)
     if "predict" in sections:
         results["predict"] = bench_predict(cfg, peers, log)
+    peers["threads"].setter(blas_threads)()        # the rest runs with the default threads
     if "widgets" in sections:
         results["widgets"] = bench_widgets(cfg, log)
     if "memory" in sections:
