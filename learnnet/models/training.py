@@ -397,6 +397,27 @@ class Trainer:
                                    gradients=False, penalties=self._penalties(self._trainable_leaves()))
         return self._logs()
 
+    # ---------------------------------------------------------------- batches
+    def _batches(self, xs, ys, batch_size, shuffle=False, sequence=None, who="fit"):
+        """One epoch's batches, each ``(inputs, targets)`` as lists of arrays: slices of the arrays
+        (shuffled first if asked), or the items of a batch sequence, checked as arrays are."""
+        if sequence is not None:
+            return (self._sequence_batch(sequence, i, who) for i in range(len(sequence)))
+        if shuffle:
+            order = get_rng().permutation(xs[0].shape[0])
+            xs, ys = [a[order] for a in xs], [None if a is None else a[order] for a in ys]
+        return (([a[s:s + batch_size] for a in xs], [None if a is None else a[s:s + batch_size] for a in ys])
+                for s in range(0, xs[0].shape[0], batch_size))
+
+    def _sequence_batch(self, sequence, i, who):
+        """Batch ``i`` of a batch sequence, which must be ``(x_batch, y_batch)``, checked like array inputs."""
+        item = sequence[i]
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise ValueError(f"{who}() got a batch sequence ({type(sequence).__name__}) whose batch {i} is "
+                             f"{_describe_data(item)}; each batch must be a tuple (x_batch, y_batch). "
+                             "For ImageDataGenerator.flow, pass the labels: datagen.flow(x, y).")
+        return self._prepare(item[0], item[1], who)
+
     # --------------------------------------------------------------------- fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -407,7 +428,10 @@ class Trainer:
         and (with validation data) ``val_loss`` and ``val_<metric>``.
 
         Args:
-            x, y: the inputs and targets (arrays, or lists/dicts of arrays for several inputs/outputs).
+            x, y: the inputs and targets (arrays, or lists/dicts of arrays for several inputs/outputs); or, as
+                ``x`` alone, a batch sequence whose ``x[i]`` is ``(x_batch, y_batch)`` and ``len(x)`` the batches
+                per epoch, e.g. ``ImageDataGenerator().flow(x_train, y_train, batch_size=32)`` (y and
+                batch_size are then left out).
             batch_size: samples per gradient step (default 32).
             epochs: the epoch to stop at (with ``initial_epoch``, training runs epochs initial_epoch..epochs-1).
             verbose: ``"auto"``/1 a progress bar, 2 one line per epoch, 0 silent.
@@ -421,6 +445,7 @@ class Trainer:
         self._require_compiled("fit")
         _unsupported(class_weight=class_weight, sample_weight=sample_weight, steps_per_epoch=steps_per_epoch,
                      validation_steps=validation_steps)
+        sequence = _batch_sequence(x, y, batch_size, "fit", validation_split=validation_split)
         batch_size = _check_batch_size(batch_size)
         val_batch_size = batch_size if validation_batch_size is None else _check_batch_size(validation_batch_size,
                                                                                             "validation_batch_size")
@@ -434,7 +459,7 @@ class Trainer:
                              f"received validation_split={validation_split!r}")
         if not isinstance(shuffle, (bool, np.bool_)):
             raise ValueError(f"`shuffle` must be True or False; received shuffle={shuffle!r}")
-        xs, ys = self._prepare(x, y, "fit")
+        xs, ys = self._prepare(x, y, "fit") if sequence is None else self._sequence_batch(sequence, 0, "fit")
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (list, tuple)) or len(validation_data) != 2:
@@ -454,8 +479,7 @@ class Trainer:
         if not self.built:
             self._build_from_data(xs[0])
         # ------------------------------------------------- all checked: train
-        n = xs[0].shape[0]
-        steps = math.ceil(n / batch_size)
+        steps = math.ceil(xs[0].shape[0] / batch_size) if sequence is None else len(sequence)
         callback_list = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                                       model=self, verbose=verbose, epochs=epochs, steps=steps)
         self._begin_training()
@@ -465,18 +489,15 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch, {})
-            if shuffle:
-                order = get_rng().permutation(n)
-                bx, by = [a[order] for a in xs], [None if a is None else a[order] for a in ys]
-            else:
-                bx, by = xs, ys
+            batches = self._batches(xs, ys, batch_size, shuffle, sequence, "fit")
             for step in range(steps):
                 callback_list.on_train_batch_begin(step, logs={})
-                batch = slice(step * batch_size, (step + 1) * batch_size)
-                logs = self._train_step([a[batch] for a in bx], [None if a is None else a[batch] for a in by])
+                logs = self._train_step(*next(batches))
                 callback_list.on_train_batch_end(step, logs=logs)
                 if self.stop_training:
                     break
+            if hasattr(sequence, "on_epoch_end"):
+                sequence.on_epoch_end()         # as Keras: a PyDataset reshuffles here
             epoch_logs = self._logs()
             if val is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_evaluation(val[0], val[1], val_batch_size, callback_list)
@@ -494,25 +515,26 @@ class Trainer:
         loss if there are no metrics) or, with ``return_dict=True``, a dict."""
         self._require_compiled("evaluate")
         _unsupported(sample_weight=sample_weight, steps=steps)
+        sequence = _batch_sequence(x, y, batch_size, "evaluate")
         batch_size = _check_batch_size(batch_size)
         verbose = _check_verbose(verbose)
-        xs, ys = self._prepare(x, y, "evaluate")
+        xs, ys = self._prepare(x, y, "evaluate") if sequence is None else self._sequence_batch(sequence, 0, "evaluate")
         if not self.built:
             self._build_from_data(xs[0])
         callback_list = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                                       verbose=verbose, epochs=1,
-                                                      steps=math.ceil(xs[0].shape[0] / batch_size))
-        logs = self._run_evaluation(xs, ys, batch_size, callback_list)
+                                                      steps=math.ceil(xs[0].shape[0] / batch_size)
+                                                      if sequence is None else len(sequence))
+        logs = self._run_evaluation(xs, ys, batch_size, callback_list, sequence)
         return logs if return_dict else self._ordered_values(logs)
 
-    def _run_evaluation(self, xs, ys, batch_size, callback_list):
+    def _run_evaluation(self, xs, ys, batch_size, callback_list, sequence=None):
         self.reset_metrics()
         callback_list.on_test_begin({})
         logs = {}
-        for step in range(math.ceil(xs[0].shape[0] / batch_size)):
+        for step, (bx, by) in enumerate(self._batches(xs, ys, batch_size, sequence=sequence, who="evaluate")):
             callback_list.on_test_batch_begin(step, logs={})
-            batch = slice(step * batch_size, (step + 1) * batch_size)
-            logs = self._test_step([a[batch] for a in xs], [None if a is None else a[batch] for a in ys])
+            logs = self._test_step(bx, by)
             callback_list.on_test_batch_end(step, logs=logs)
         callback_list.on_test_end(logs)
         return logs
@@ -521,20 +543,21 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, batch by batch (no compile needed)."""
         _unsupported(steps=steps)
+        sequence = _batch_sequence(x, None, batch_size, "predict")
         batch_size = _check_batch_size(batch_size)
         verbose = _check_verbose(verbose)
-        xs = self._prepare_x(x, "predict")
+        xs = self._prepare_x(x if sequence is None else _inputs_of(sequence[0]), "predict")
         if not self.built:
             self._build_from_data(xs[0])
-        n = xs[0].shape[0]
-        steps = math.ceil(n / batch_size)
+        steps = math.ceil(xs[0].shape[0] / batch_size) if sequence is None else len(sequence)
         callback_list = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                                       verbose=verbose, epochs=1, steps=steps)
         callback_list.on_predict_begin({})
         pieces = []
         for step in range(steps):
             callback_list.on_predict_batch_begin(step, logs={})
-            batch = [a[step * batch_size:(step + 1) * batch_size] for a in xs]
+            batch = ([a[step * batch_size:(step + 1) * batch_size] for a in xs] if sequence is None
+                     else self._prepare_x(_inputs_of(sequence[step]), "predict"))
             out = self.forward(batch if self._inputs_are_list else batch[0], training=False)
             pieces.append(out if self._outputs_are_list else [out])
             callback_list.on_predict_batch_end(step, logs={"outputs": out})
@@ -580,6 +603,32 @@ def _describe_data(value):
     if isinstance(value, (list, tuple)):
         return f"a {type(value).__name__} of {len(value)} items"
     return f"{type(value).__name__}"
+
+
+def _batch_sequence(x, y, batch_size, who, validation_split=0.0):
+    """``x`` if it is a batch sequence (Keras's PyDataset: ``len(x)`` batches, ``x[i]`` -> (x_batch, y_batch),
+    e.g. ``ImageDataGenerator.flow(x, y)``), after checking the arguments that must then be left out; else None."""
+    if isinstance(x, (np.ndarray, list, tuple, dict)) or not (hasattr(x, "__len__") and hasattr(x, "__getitem__")):
+        return None
+    kind = type(x).__name__
+    if y is not None:
+        raise ValueError(f"`y` argument is not supported when using a batch sequence ({kind}) as `x`: its batches "
+                         f"already hold the targets. Call {who}(sequence) without y.")
+    if batch_size is not None:
+        raise ValueError(f"`batch_size` argument is not supported when using a batch sequence ({kind}) as `x`: the "
+                         f"sequence makes the batches (e.g. datagen.flow(x, y, batch_size=32)). Received: "
+                         f"batch_size={batch_size!r}")
+    if validation_split:
+        raise ValueError(f"`validation_split` is only supported for NumPy arrays, not for a batch sequence ({kind}); "
+                         "pass validation_data=(x_val, y_val) instead.")
+    if len(x) == 0:
+        raise ValueError(f"The batch sequence ({kind}) passed to {who}() has no batches (len 0).")
+    return x
+
+
+def _inputs_of(item):
+    """The inputs of a batch from a sequence: ``x_batch`` of ``(x_batch, y_batch)``, or the batch itself."""
+    return item[0] if isinstance(item, tuple) else item
 
 
 def _check_batch_size(batch_size, name="batch_size"):
