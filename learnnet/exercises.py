@@ -468,3 +468,51 @@ def check_conv2d(fn, fb):
                  "out[i, j] = np.sum(image[i*stride : i*stride + kh, j*stride : j*stride + kw] * kernel).",
         ):
             return
+
+
+# =========================================================================== lesson 10
+@exercise("Lesson 10 · fine-tuning: unfreeze the top blocks only")
+def check_unfreeze_top(fn, fb):
+    """Check ``fn(base_model, n_blocks)`` leaves exactly the top ``n_blocks`` VGG blocks of a base trainable.
+
+    ``base_model`` is a frozen ``MiniVGG(include_top=False)`` (layers ``block1_conv1`` ...
+    ``block3_pool``). Afterwards ``base_model.trainable`` must be True (so that
+    ``base_model.trainable_weights`` lists what will train) and a layer with weights must be
+    trainable exactly when its block is one of the top ``n_blocks``: for 1, ``block3``; for 2,
+    ``block2`` and ``block3``; for 0, none.
+    """
+    from . import utils
+    from .applications import MiniVGG
+
+    rng = utils.get_rng()
+    state = rng.bit_generator.state      # building the base draws initial weights: leave the learner's seed alone
+    try:
+        base_model = MiniVGG(weights=None, include_top=False, input_shape=(28, 28, 1))
+    finally:
+        rng.bit_generator.state = state
+    with_weights = [layer for layer in base_model.layers if layer.weights]
+    blocks = sorted({int(layer.name[len("block")]) for layer in with_weights})
+    for n_blocks in (1, 2, 0, len(blocks)):
+        base_model.trainable = False                                   # as after the first round of training
+        call(fn, base_model, n_blocks)
+        expected = [layer.name for layer in with_weights if int(layer.name[len("block")]) > len(blocks) - n_blocks]
+        got = [layer.name for layer in with_weights if layer.trainable]
+        bottom = [layer.name for layer in with_weights if int(layer.name[len("block")]) <= n_blocks]
+        what = f"n_blocks={n_blocks}: trainable layers"
+        if got != expected:
+            if got == bottom and n_blocks not in (0, len(blocks)):
+                fb.fail(f"{what} {got}: these are the BOTTOM {n_blocks} block(s); fine-tuning unfreezes the top "
+                        f"ones, expected {expected}.",
+                        "The top of the base is the last block (block3): it holds the most task-specific "
+                        "features. Unfreeze blocks whose number is greater than 3 - n_blocks.")
+            else:
+                fb.fail(f"{what} {got}, expected {expected}.",
+                        "Set base_model.trainable = True (every layer unfreezes), then set layer.trainable = False "
+                        "for each layer of base_model.layers below the top n_blocks blocks.")
+            return
+        if not base_model.trainable:
+            fb.fail(f"{what} {got}, but base_model.trainable is still False, so base_model.trainable_weights is "
+                    "empty: a frozen model trains none of its layers, whatever each layer says.",
+                    "Start with base_model.trainable = True, then freeze the lower layers one by one.")
+            return
+        fb.ok(f"{what} {got or 'none'} ({len(base_model.trainable_weights)} weight arrays)")
