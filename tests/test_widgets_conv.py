@@ -180,7 +180,7 @@ def test_viewer_layer_outputs_are_the_engines_forward_pass(small_cnn, digits):
     v.controls["image"].value = 2
     np.testing.assert_allclose(v.probabilities, small_cnn.predict(images[2:3], verbose=0)[0], rtol=1e-5)
     conv = small_cnn.layers[0]
-    np.testing.assert_array_equal(v.layer_outputs[conv.name], conv.forward(images[2:3])[0])
+    np.testing.assert_allclose(v.layer_outputs[conv.name], conv.forward(images[2:3])[0], rtol=1e-5, atol=1e-6)
     assert v.predicted_class == int(np.argmax(v.probabilities))
     assert [layer.name for layer in v.map_layers] == [layer.name for layer in small_cnn.layers[:4]]
     np.testing.assert_array_equal(v.filters, conv.kernel)
@@ -207,6 +207,15 @@ def test_viewer_shows_the_selected_layers_maps_each_on_its_own_scale(small_cnn, 
     v.close()
 
 
+def test_viewer_constructs_with_no_arguments_on_the_pretrained_network():
+    v = FeatureMapViewer(interactive=False)
+    assert v.conv_layers[0].name == "block1_conv1"
+    assert v.predicted_class == v.label            # the pretrained network reads its first test digit
+    v.controls["layer"].value = "block3_conv2"
+    assert v.feature_maps.shape == (7, 7, 64)
+    v.close()
+
+
 def test_viewer_refuses_a_model_with_branches():
     inputs = Input(shape=(8, 8, 1))
     a = Conv2D(2, 3, padding="same")(inputs)
@@ -222,7 +231,7 @@ def test_viewer_refuses_images_without_a_batch_and_channel_axis(small_cnn):
         FeatureMapViewer(small_cnn, np.zeros((28, 28)), interactive=False)
 
 
-# --------------------------------------------------------------------- lesson 09's self-check
+# ------------------------------------------------------------ the self-checks of lessons 09 and 10
 
 def _conv_by_hand(image, kernel, stride):
     kh, kw = kernel.shape
@@ -241,3 +250,34 @@ def test_conv_self_check_passes_a_correct_answer_and_names_the_usual_mistakes():
     assert not flipped and "kernel flipped" in str(flipped)
     no_stride = exercises.check_conv2d(lambda x, k, s: _conv_by_hand(x, k, 1))
     assert not no_stride and "stride 1" in str(no_stride)
+
+
+def _unfreeze_top(base_model, n_blocks):
+    base_model.trainable = True
+    for layer in base_model.layers:
+        if layer.name.startswith("block"):
+            layer.trainable = int(layer.name[len("block")]) > 3 - n_blocks
+
+
+def test_unfreeze_self_check_passes_a_correct_answer_names_mistakes_and_leaves_the_seed_alone():
+    from learnnet import exercises
+
+    utils.set_random_seed(7)
+    expected_draw = utils.get_rng().random()
+    utils.set_random_seed(7)
+    assert exercises.check_unfreeze_top(_unfreeze_top).passed
+    assert utils.get_rng().random() == expected_draw      # building its MiniVGG drew nothing from the learner's seed
+
+    def bottom_blocks(base_model, n_blocks):
+        base_model.trainable = True
+        for layer in base_model.layers:
+            if layer.name.startswith("block"):
+                layer.trainable = int(layer.name[len("block")]) <= n_blocks
+
+    def layers_only(base_model, n_blocks):                  # forgets base_model.trainable = True
+        for layer in base_model.layers:
+            if layer.name.startswith("block"):
+                layer.trainable = int(layer.name[len("block")]) > 3 - n_blocks
+
+    assert "BOTTOM" in str(exercises.check_unfreeze_top(bottom_blocks))
+    assert "base_model.trainable is still False" in str(exercises.check_unfreeze_top(layers_only))

@@ -440,7 +440,8 @@ class FeatureMapViewer(LessonWidget):
     Controls: ``image`` (which image), ``layer`` (a convolution or pooling layer) and
     ``first_channel`` (which 16 of its channels to show, for layers with more than 16).
 
-    Shown (readable attributes), computed by the engine's ``layer.forward``, layer after layer:
+    Shown (readable attributes), computed by the engine's ``layer.forward``, layer after layer (for all
+    the images at once, when the viewer is made):
     ``layer_outputs`` (``{layer name: output for this image}``, batch axis dropped),
     ``feature_maps`` (the selected layer's output, ``(h, w, channels)``), ``shown_channels``,
     ``filters`` (the first ``Conv2D``'s kernel, ``(kh, kw, in, filters)``), ``probabilities``
@@ -477,23 +478,24 @@ class FeatureMapViewer(LessonWidget):
         super().__init__(interactive=interactive)
 
     def _check_chain(self):
-        """Running the layers one by one must give the model's own prediction (a plain chain)."""
+        """Run every image through the layers once; this must give the model's own prediction (a plain chain)."""
         message = (f"FeatureMapViewer shows networks that are a plain chain of layers (Sequential, or a VGG-style "
                    f"model); '{self.model.name}' has branches or merges.")
-        predicted = self.model.predict(self.images[:1], verbose=0)[0]
+        predicted = self.model.predict(self.images, verbose=0)
         try:
-            chained = self._forward(self.images[:1])[self.chain[-1].name]
+            self._all_outputs = self._forward(self.images)
         except (ValueError, TypeError) as exc:   # e.g. Add given one array instead of a list
             raise ValueError(message) from exc
+        chained = self._all_outputs[self.chain[-1].name]
         if np.shape(chained) != np.shape(predicted) or not np.allclose(chained, predicted, rtol=1e-4, atol=1e-5):
             raise ValueError(message)
 
     def _forward(self, batch):
-        """``{layer name: its output}`` for one image: the forward pass, one engine layer at a time."""
+        """``{layer name: its output}`` for a batch of images: the forward pass, one engine layer at a time."""
         outputs, a = {}, batch
         for layer in self.chain:
             a = layer.forward(a)
-            outputs[layer.name] = a[0]
+            outputs[layer.name] = a
         return outputs
 
     # ------------------------------------------------------------------ controls
@@ -604,8 +606,8 @@ class FeatureMapViewer(LessonWidget):
         self.image_index = c["image"].value
         self.image = self.images[self.image_index]
         self.label = None if self.labels is None else int(self.labels[self.image_index])
-        if self.changed("forward", self.image_index):
-            self.layer_outputs = self._forward(self.image[None])
+        # every image went through the network once, in one batch, when the viewer was made
+        self.layer_outputs = {name: output[self.image_index] for name, output in self._all_outputs.items()}
         self.layer = next(layer for layer in self.map_layers if layer.name == c["layer"].value)
         self.feature_maps = self.layer_outputs[self.layer.name]
         n_channels = self.feature_maps.shape[-1]
@@ -644,9 +646,16 @@ class FeatureMapViewer(LessonWidget):
         dead = [k for k in range(n) if float(self.feature_maps[:, :, k].max()) <= 0]
         lines.append(f"layer '{self.layer.name}' ({type(self.layer).__name__}): output {h}×{w}×{n}"
                      + (f"; {len(dead)} of {n} channels are all zero for this image" if dead else ""))
-        path = " -> ".join(f"{layer.name} {'×'.join(str(d) for d in np.shape(self.layer_outputs[layer.name]))}"
-                           for layer in self.map_layers)
-        lines.append(f"input {'×'.join(str(d) for d in self.image.shape)} -> {path}")
+        steps = [f"input {'×'.join(str(d) for d in self.image.shape)}"] + [
+            f"{layer.name} {'×'.join(str(d) for d in np.shape(self.layer_outputs[layer.name]))}"
+            for layer in self.map_layers]
+        path = steps[0]
+        for step in steps[1:]:            # the shapes along the way, wrapped at about 100 characters
+            if len(path.rsplit("\n", 1)[-1]) + len(step) > 96:
+                path += " ->\n  " + step
+            else:
+                path += " -> " + step
+        lines.append(path)
         return "\n".join(lines)
 
 
