@@ -17,10 +17,11 @@ read; the API follows Keras, so what you learn here carries over to ``tf.keras``
 from . import activations, config, initializers, layers, losses, optimizers, regularizers, utils
 from . import datasets, gradcheck
 from . import callbacks, metrics, models
-from . import applications
+from . import applications, preprocessing
 from .neuron import Neuron
 
 __version__ = "0.1.0"
 
 __all__ = ["Neuron", "activations", "config", "initializers", "layers", "losses", "optimizers", "regularizers",
-           "utils", "datasets", "gradcheck", "callbacks", "metrics", "models", "applications", "__version__"]
+           "utils", "datasets", "gradcheck", "callbacks", "metrics", "models", "applications", "preprocessing",
+           "__version__"]
