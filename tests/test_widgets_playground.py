@@ -285,6 +285,12 @@ def test_bad_arguments_get_teaching_errors():
         Playground(dataset="yours")
     with pytest.raises(ValueError, match="dataset"):
         Playground(dataset="moons")
+    with pytest.raises(ValueError, match="Playground's choices.*learning_rate=0.05"):
+        Playground(learning_rate=0.05)
+    with pytest.raises(ValueError, match="activation"):
+        Playground(activation="softplus")
+    with pytest.raises(ValueError, match="from 0 to 50"):
+        Playground(noise=60)
 
 
 # ----------------------------------------------------------------------------- export

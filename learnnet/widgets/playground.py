@@ -59,6 +59,7 @@ EDGE_SCALE = 3.0          # |w| that gets the widest edge
 FRAME_SECONDS = 1 / 30    # while playing: at most 30 redrawn steps per second
 YIELD_SECONDS = 0.002     # ... and always a pause this long, for clicks and other cells
 
+
 def _tint(colour, amount):
     """``colour`` mixed with white (``amount`` = 0: unchanged, 1: white)."""
     return tuple(amount + (1 - amount) * np.array(to_rgba(colour)[:3]))
@@ -140,6 +141,17 @@ class Playground(LessonWidget):
         if dataset not in DATASETS and dataset != YOURS:
             raise ValueError(f"Received an invalid value for `dataset`, expected one of "
                              f"{', '.join(map(repr, PLAYGROUND_NAMES))}. Received: dataset={dataset!r}")
+        _check_choice("activation", activation, ACTIVATIONS)
+        _check_choice("learning_rate", learning_rate, LEARNING_RATES)
+        _check_choice("optimizer", optimizer, tuple(OPTIMIZERS))
+        _check_choice("regularization", regularization, tuple(REGULARIZATIONS))
+        _check_choice("regularization_rate", regularization_rate, REGULARIZATION_RATES)
+        for name, value, low, high in (("noise", noise, 0, 50), ("train_ratio", train_ratio, 10, 90),
+                                       ("batch_size", batch_size, 1, 30), ("dropout", dropout, 0, 0.5)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not low <= value <= high:
+                raise ValueError(f"Received an invalid value for `{name}`, expected a number from {low} to {high} "
+                                 f"(the slider's range). Received: {name}={value!r}")
         self._start = dict(dataset=YOURS if self._points is not None and dataset == "circle" else dataset,
                            noise=noise, train_ratio=train_ratio, batch_size=batch_size, features=features,
                            hidden=hidden, activation=activation, learning_rate=learning_rate, optimizer=optimizer,
@@ -378,6 +390,7 @@ class Playground(LessonWidget):
         return self
 
     def _train_one_epoch(self):
+        """One step: shuffle the training points (with the widget's own generator), then one epoch of ``fit``."""
         order = self._shuffle_rng.permutation(len(self.features_train))
         try:
             with np.errstate(all="ignore"):
@@ -395,7 +408,7 @@ class Playground(LessonWidget):
     def _diverge(self, why):
         self.diverged = (f"Training diverged at epoch {self.epoch + 1}: the weights grew until {why}. "
                          "Lower the learning rate, then reset.")
-        self.pause()
+        self._stop()
 
     def _layer_outputs(self, x):
         """Every Dense layer's output for the inputs ``x``, or None if the network has diverged.
@@ -449,7 +462,7 @@ class Playground(LessonWidget):
 
     def reset(self):
         """A new network from the seed (epoch 0), with the current controls."""
-        self.pause()
+        self._stop()
         self._model_key = None
         self.update()
         return self
@@ -473,13 +486,17 @@ class Playground(LessonWidget):
 
     def pause(self):
         """Stop playing now: no further step runs after this call."""
+        if self._stop():
+            self.update()        # the numbers come back in the figure
+
+    def _stop(self):
+        """Cancel the playing task (if any); True if it was playing."""
         was_playing = self.playing
         if was_playing:
             self._task.cancel()
         self._task = None
         self._show_playing(False)
-        if was_playing and self.model is not None:
-            self.update()        # the numbers come back in the figure
+        return was_playing
 
     async def _play_loop(self):
         try:
@@ -660,10 +677,10 @@ class Playground(LessonWidget):
         data_key, model_key = self._keys()
         self._sync_neuron_boxes()
         if data_key != self._data_key:
-            self.pause()
+            self._stop()
             self._make_data()
         if model_key != self._model_key:
-            self.pause()
+            self._stop()
             self._build_model()
             self._layout_network()
             self._data_key, self._model_key = data_key, model_key
@@ -793,7 +810,7 @@ class Playground(LessonWidget):
         return "\n".join(lines)
 
     def close(self):
-        self.pause()
+        self._stop()
         super().close()
 
 
@@ -806,6 +823,13 @@ def _wrap(text, width):
         else:
             line = f"{line} {word}".strip()
     return "\n".join(lines + ([line] if line else []))
+
+
+def _check_choice(name, value, options):
+    """A teaching error for a value the control does not offer (Playground's lists)."""
+    if value not in options:
+        raise ValueError(f"Received an invalid value for `{name}`, expected one of "
+                         f"{', '.join(map(repr, options))} (Playground's choices). Received: {name}={value!r}")
 
 
 def _check_points(points):
