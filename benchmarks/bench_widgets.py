@@ -18,6 +18,7 @@ dropdowns, toggle buttons and check boxes visit every option and return. Widgets
 be built are reported with the error, not skipped silently.
 """
 import importlib
+import inspect
 import pkgutil
 import time
 import traceback
@@ -90,9 +91,17 @@ def control_values(control, points=SLIDER_POINTS):
     return [v for v in out[1:]] if out and out[0] == start else out
 
 
+def make(cls):
+    """The widget on a plain Agg canvas: ``interactive=False`` if it takes that argument (with the Agg
+    backend selected, a widget that does not follows it anyway)."""
+    if "interactive" in inspect.signature(cls).parameters:
+        return cls(interactive=False)
+    return cls()
+
+
 def measure_widget(cls):
     """``{control: [(wall seconds, CPU seconds of this thread), ...]}`` for every change of every control."""
-    widget = cls(interactive=False)
+    widget = make(cls)
     try:
         widget.fig.canvas.draw()    # the first draw a front-end would make
         by_control = {}
@@ -117,7 +126,7 @@ def measure_widget(cls):
 
 def measure_playground(cls, steps):
     """Redrawn training steps per second, if the Playground offers ``step()`` (one training step + redraw)."""
-    widget = cls(interactive=False)
+    widget = make(cls)
     try:
         if not callable(getattr(widget, "step", None)):
             return {"skipped": f"{cls.__name__} has no step() method to drive headless"}
