@@ -367,6 +367,25 @@ def test_play_button_starts_and_pauses(pg):
     assert pg.controls["seed"].value == seed + 1
 
 
+def test_the_view_shows_jpeg_frames_while_playing_and_a_png_when_still(pg):
+    view = pg.widget
+    image = pg._live_image
+    assert image in view.children and image.format == "png" and image.value[:4] == b"\x89PNG"
+
+    async def scenario():
+        pg.play()
+        await asyncio.sleep(0.5)
+        playing = (image.format, image.value[:2])
+        pg.pause()
+        return playing
+
+    assert asyncio.run(scenario()) == ("jpeg", b"\xff\xd8")
+    assert image.format == "png" and image.value[:4] == b"\x89PNG"
+    before = image.value
+    pg.controls["show_test"].value = True
+    assert image.value != before
+
+
 def test_changing_the_network_while_playing_pauses(pg):
     async def scenario():
         pg.play()

@@ -24,15 +24,14 @@ cell. A PNG sent to an ``ipywidgets.Image`` needs nothing back, so the curves mo
 with any matplotlib backend. The PNG is encoded from the canvas's pixels (the blitted buffer),
 not by drawing the figure again.
 """
-import io
 import time
 
 import ipywidgets
 import numpy as np
-from PIL import Image
 
 from ..callbacks import Callback
 from ._base import LessonWidget
+from ._frames import canvas_frame
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#2166ac", "#e08214"
 MAX_PANELS = 4            # the loss and up to three metrics
@@ -184,10 +183,7 @@ class TrainingMonitor(Callback, LessonWidget):
         """The canvas as it is now (the last blit included), as PNG bytes, without drawing it again."""
         if self._background is None:
             self._render()
-        pixels = np.asarray(self.fig.canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        Image.fromarray(pixels[..., :3]).save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        return canvas_frame(self.fig.canvas, "png")
 
     def _redraw(self, now):
         self.update()

@@ -19,6 +19,11 @@ The numbers are the engine's:
 Playing never blocks the kernel: ``play()`` starts an asyncio task on the kernel's event loop
 that runs one step, redraws, and then yields (``await asyncio.sleep``) so that button clicks and
 other cells are handled between steps. ``pause()`` cancels the task at once.
+
+The figure is drawn on a plain Agg canvas (blitting only what changes) and shown through an
+``ipywidgets.Image``: a JPEG per frame while playing, a PNG when still. With an ipympl canvas each
+frame would be a PNG of the whole figure, about 4x slower to make, and HiDPI screens double it again;
+see ``_frames.py``.
 """
 import asyncio
 import time
@@ -38,6 +43,7 @@ from ..layers import Dense, Dropout, Input
 from ..models import Sequential
 from ..plotting import NEGATIVE, POSITIVE, weight_colors
 from ._base import LessonWidget
+from ._frames import canvas_frame
 
 # Playground's choices
 DATASETS = {"circle": "circle", "xor": "exclusive or", "gauss": "two gaussians", "spiral": "spiral",
@@ -128,8 +134,7 @@ class Playground(LessonWidget):
 
     def __init__(self, dataset="circle", noise=0, train_ratio=50, batch_size=10, features=("x1", "x2"),
                  hidden=(4, 2), activation="tanh", learning_rate=0.03, optimizer="sgd", regularization="none",
-                 regularization_rate=0.0, dropout=0.0, seed=0, show_test=False, discretize=False, points=None,
-                 interactive=None):
+                 regularization_rate=0.0, dropout=0.0, seed=0, show_test=False, discretize=False, points=None):
         self._points = _check_points(points)
         hidden = tuple(hidden)
         if len(hidden) > MAX_LAYERS or any(not 1 <= int(n) <= MAX_NEURONS for n in hidden):
@@ -165,8 +170,8 @@ class Playground(LessonWidget):
         self._data_key = self._model_key = None
         self._version = 0          # counts weight changes (new network, each epoch)
         self.frame_seconds = []    # how long each redrawn step took while playing (for measuring)
-        super().__init__(interactive=interactive)
-        self.fig.canvas.mpl_connect("button_press_event", self._on_click)
+        self._live_image = None    # the view's picture, once displayed
+        super().__init__(interactive=False)      # Agg + an Image widget (see the module docstring)
 
     # =================================================================== controls
     def _make_controls(self):
@@ -253,6 +258,27 @@ class Playground(LessonWidget):
         panel = ipywidgets.HBox([data, features, network, training], layout=ipywidgets.Layout(grid_gap="14px"))
         return ipywidgets.VBox([buttons, panel, readout, figure_view])
 
+    @property
+    def widget(self):
+        """Controls, read-out and the figure (an ``ipywidgets.Image`` refreshed after every update)."""
+        if self._view is None:
+            if self._background is None:
+                self._render()
+            self._live_image = ipywidgets.Image(value=canvas_frame(self.fig.canvas, "png"), format="png",
+                                                layout=ipywidgets.Layout(max_width="100%", height="auto"))
+            self._view = self._layout(list(self.controls.values()), self._readout_html, self._live_image)
+        return self._view
+
+    def update(self):
+        """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing."""
+        super().update()
+        if self._live_image is not None:
+            kind = "jpeg" if self.playing else "png"
+            frame = canvas_frame(self.fig.canvas, kind)
+            with self._live_image.hold_sync():       # one message for both traits
+                self._live_image.format = kind
+                self._live_image.value = frame
+
     def _sync_neuron_boxes(self):
         """Only the boxes of existing hidden layers can be changed; noise means nothing for your points."""
         n = self.controls["hidden_layers"].value
@@ -276,16 +302,6 @@ class Playground(LessonWidget):
             self.play()
         else:
             self.pause()
-
-    def _on_click(self, event):
-        """A click on a feature's picture switches that feature on or off (as in Playground)."""
-        if event.inaxes is not self.ax_net or event.xdata is None:
-            return
-        for control, image in zip(FEATURE_CONTROLS, self.feature_images):
-            x0, x1, y0, y1 = image.get_extent()
-            if x0 <= event.xdata <= x1 and y0 <= event.ydata <= y1:
-                self.controls[control].value = not self.controls[control].value
-                return
 
     # ================================================================ settings
     @property
