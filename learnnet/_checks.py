@@ -5,6 +5,30 @@ and says clearly what was expected and what was received when it cannot.
 """
 import numpy as np
 
+_data_checked = False   # True while a model runs data it checked at its entry (see checked_data)
+
+
+class checked_data:
+    """``with checked_data():`` while a model runs data that ``fit``/``evaluate``/``predict`` have
+    already checked (once, at the model's entry). Each batch is a slice of that data and the
+    model built every layer for exactly its shapes and dtype, so the layers' ``check_input`` and
+    the losses' input checks need not look at every batch again: ``data_is_checked()`` says so.
+    Called on their own, layers and losses check everything and explain what is wrong.
+    """
+
+    def __enter__(self):
+        global _data_checked
+        self.previous, _data_checked = _data_checked, True
+
+    def __exit__(self, *exc_info):
+        global _data_checked
+        _data_checked = self.previous
+
+
+def data_is_checked():
+    """True inside ``checked_data``."""
+    return _data_checked
+
 
 def describe(x):
     """A short description of a value for error messages: shape and dtype for arrays."""
@@ -22,6 +46,23 @@ def as_float_array(x, name="x", dtype=None, allow_nonfinite=False):
     - ``dtype`` (e.g. ``"float32"``) casts; otherwise floats keep their precision
       and integers/booleans become float32 as in Keras.
     """
+    if type(x) is np.ndarray and x.dtype.kind == "f" and (dtype is None or x.dtype == dtype):
+        arr = x   # already floats of the right type: only the finiteness check below is left
+    else:
+        arr = _to_float_array(x, name, dtype)
+    if not allow_nonfinite and not np.isfinite(arr).all():
+        name = f"`{name}`" if name.isidentifier() else name
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at index {where}: {arr[where]}); "
+            "a network cannot learn from non-finite numbers. Clean or impute the data first."
+        )
+    return arr
+
+
+def _to_float_array(x, name, dtype):
+    """``x`` as a float array (cast to ``dtype`` if given), or a ``TypeError`` naming ``name``."""
     name = f"`{name}`" if name.isidentifier() else name
     try:
         arr = np.asarray(x)
@@ -46,13 +87,6 @@ def as_float_array(x, name="x", dtype=None, allow_nonfinite=False):
         arr = arr.astype(dtype, copy=False)
     elif not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float32)
-    if not allow_nonfinite and not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        where = tuple(int(i) for i in bad)
-        raise ValueError(
-            f"{name} contains NaN or infinity (first at index {where}: {arr[where]}); "
-            "a network cannot learn from non-finite numbers. Clean or impute the data first."
-        )
     return arr
 
 

@@ -153,12 +153,14 @@ class Optimizer:
         raise NotImplementedError
 
     # ------------------------------------------------------------ the step
-    def apply_gradients(self, grads_and_vars):
+    def apply_gradients(self, grads_and_vars, check_finite=True):
         """Update each weight in place from its gradient: ``grads_and_vars = [(grad, param), ...]``.
 
         Everything is checked before anything changes. Returns ``iterations``.
+        ``check_finite=False`` skips looking for NaN or infinity in the gradients: ``fit`` does so,
+        since it has already checked that the loss they come from is finite.
         """
-        pairs = self._check_pairs(grads_and_vars)
+        pairs = self._check_pairs(grads_and_vars, check_finite)
         if not pairs:
             return self.iterations
         grads = self._clip([g for g, _ in pairs])
@@ -167,7 +169,7 @@ class Optimizer:
         self.iterations += 1
         return self.iterations
 
-    def _check_pairs(self, grads_and_vars):
+    def _check_pairs(self, grads_and_vars, check_finite=True):
         """``[(grad, param), ...]`` with each grad a finite array of its param's shape and dtype.
 
         As in Keras, a ``None`` gradient skips its parameter, with a warning.
@@ -193,7 +195,7 @@ class Optimizer:
                     f"Gradient {i} has shape {grad.shape} but its parameter has shape {param.shape}; "
                     "each gradient must have the shape of its parameter."
                 )
-            if not np.all(np.isfinite(grad)):
+            if check_finite and not np.isfinite(grad).all():
                 where = tuple(int(k) for k in np.argwhere(~np.isfinite(grad))[0])
                 raise ValueError(
                     f"Gradient {i} contains NaN or infinity (first at index {where}); no parameter was changed. "
@@ -284,7 +286,7 @@ class Optimizer:
 
 def _check_param(param, i):
     """A parameter must be a float NumPy array that can be changed in place."""
-    if not isinstance(param, np.ndarray) or not np.issubdtype(param.dtype, np.floating):
+    if not isinstance(param, np.ndarray) or param.dtype.kind != "f":   # kind "f": a floating-point dtype
         raise TypeError(
             f"Parameter {i} must be a NumPy array of floats, updated in place; received {describe(param)}"
         )

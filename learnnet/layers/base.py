@@ -11,13 +11,17 @@ A layer is three methods:
 Weights are plain NumPy arrays, created with ``add_weight`` and kept as attributes
 (``self.kernel``, ``self.bias``). ``get_weights``/``set_weights`` list them in Keras's
 order and shapes; an optimizer updates them in place.
+
+Called on its own, a layer checks its input and explains what is wrong with it. Inside
+``fit``/``evaluate``/``predict`` the model has checked the data once, at its entry, so its
+layers do not check every batch again (see ``learnnet._checks.checked_data``).
 """
 import re
 
 import numpy as np
 
 from .. import config, initializers
-from .._checks import as_float_array
+from .._checks import as_float_array, data_is_checked
 
 _name_counts = {}
 
@@ -162,9 +166,16 @@ class Layer:
             sample_shape = self._input_shape_arg if self._input_shape_arg is not None else input_shape[1:]
             self.build((None,) + tuple(sample_shape))
 
+    def input_is_checked(self, x):
+        """True if ``x`` comes from data the running model has checked (``checked_data``) and
+        is already an array of this layer's dtype: ``check_input`` has nothing left to do."""
+        return data_is_checked() and self.built and type(x) is np.ndarray and x.dtype == self.dtype
+
     def check_input(self, x, name="x"):
         """Turn ``x`` into an array of this layer's dtype, build the layer if needed, and
         make sure its shape is one this layer accepts. Raise a teaching error if not."""
+        if self.input_is_checked(x):
+            return x
         x = as_float_array(x, f"input of {type(self).__name__} '{self.name}'", dtype=self.dtype)
         if x.ndim < 2:
             expect = self.input_shape or ((None,) + tuple(self._input_shape_arg) if self._input_shape_arg else None)

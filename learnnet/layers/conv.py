@@ -198,6 +198,8 @@ class Conv2D(Layer):
 
     def check_input(self, x, name="x"):
         """A 4-D batch whose channels match the kernel; any height and width the kernel fits in."""
+        if self.input_is_checked(x):
+            return x
         x = check_images(self, x)
         self._build_if_needed(x.shape)                   # build() refuses a kernel that does not fit
         if x.shape[-1] != self.kernel.shape[2]:

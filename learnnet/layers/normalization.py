@@ -113,6 +113,8 @@ class BatchNormalization(Layer):
 
     def check_input(self, x, name="x"):
         """Same number of axes and of channels as when built; other sizes are free (any batch, any image size)."""
+        if self.input_is_checked(x):
+            return x
         x = as_float_array(x, f"input of BatchNormalization '{self.name}'", dtype=self.dtype)
         if x.ndim < 2:
             raise ValueError(

@@ -49,6 +49,8 @@ class _Pooling2D(Layer):
 
     def check_input(self, x, name="x"):
         """Any 4-D batch of images the pool fits in (pooling has no weights, so no channel count is fixed)."""
+        if self.input_is_checked(x):
+            return x
         x = check_images(self, x)
         windows_output_shape(self, x.shape, self.pool_size, "pool")
         self._build_if_needed(x.shape)
@@ -165,6 +167,8 @@ class GlobalAveragePooling2D(Layer):
         return (input_shape[0], input_shape[3])
 
     def check_input(self, x, name="x"):
+        if self.input_is_checked(x):
+            return x
         x = check_images(self, x)
         self._build_if_needed(x.shape)
         return x

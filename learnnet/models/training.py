@@ -37,7 +37,7 @@ from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
 from .. import optimizers as optimizers_module
-from .._checks import as_float_array
+from .._checks import as_float_array, checked_data
 from ..utils import get_rng
 
 
@@ -200,7 +200,8 @@ class Trainer:
         multi = len(self._losses) > 1
         for tracker in self._output_loss_trackers:
             logs[tracker.name] = tracker.result()
-        for name, per_output in zip(self._output_names(), self._metric_objects or []):
+        names = self._output_names() if multi else [None]    # one output: keys are the metrics' names
+        for name, per_output in zip(names, self._metric_objects or []):
             for metric in per_output:
                 logs[f"{name}_{metric.name}" if multi else metric.name] = metric.result()
         return dict(sorted(logs.items()))
@@ -339,13 +340,23 @@ class Trainer:
                             or any(needed.get(parent, False) for parent in node.parent_nodes))
         self._skip_nodes = frozenset(node for node, need in needed.items() if not need)
 
+    def _forward_checked(self, xs, training):
+        """``forward`` on a batch of the data ``_prepare_x`` checked. If the model's input shape is
+        fixed (all but the batch size), its layers skip their own per-batch checks (``checked_data``)."""
+        inputs = xs if self._inputs_are_list else xs[0]
+        if any(None in t.shape[1:] for t in self.inputs):   # sizes left free: the layers check them
+            return self.forward(inputs, training=training)
+        with checked_data():
+            return self.forward(inputs, training=training)
+
     def _train_step(self, xs, ys):
         """One batch: forward, loss, backward, optimizer step. Returns the running logs."""
         n = xs[0].shape[0]
-        y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=True)
+        y_pred = self._forward_checked(xs, training=True)
         preds = y_pred if self._outputs_are_list else [y_pred]
         penalties = self._train_penalties
-        upstream = self._losses_and_gradients(ys, preds, n, penalties=penalties)
+        with checked_data():                              # ys: checked by fit; preds: the model's outputs
+            upstream = self._losses_and_gradients(ys, preds, n, penalties=penalties)
         self._backpropagate(upstream if self._outputs_are_list else upstream[0], skip=self._skip_nodes)
         for leaf, name, regularizer in penalties:         # d(L + R)/dW = dL/dW + dR/dW
             leaf.grads[name] = leaf.grads[name] + regularizer.gradient(getattr(leaf, name))
@@ -385,16 +396,24 @@ class Trainer:
             for metric in self._metric_objects[i]:
                 metric.update_state(y, pred)
         total += sum(regularizer(getattr(leaf, name)) for leaf, name, regularizer in penalties)
+        if not math.isfinite(total):
+            raise ValueError(
+                f"The loss is {total} on this batch: the model's outputs hold NaN or infinity, so training has "
+                "diverged (the weights grew too large); no weight was changed by this batch. Try a smaller "
+                "learning_rate, or clip the gradients (e.g. optimizer=Adam(clipnorm=1.0))."
+            )
         self._loss_tracker.update_state(total, sample_weight=n)
         return upstream
 
     def _apply_gradients(self):
-        self.optimizer.apply_gradients([(leaf.grads.get(name), param) for leaf, name, param in self._train_slots])
+        pairs = [(leaf.grads.get(name), param) for leaf, name, param in self._train_slots]
+        self.optimizer.apply_gradients(pairs, check_finite=False)   # the loss was finite (_losses_and_gradients)
 
     def _test_step(self, xs, ys):
-        y_pred = self.forward(xs if self._inputs_are_list else xs[0], training=False)
-        self._losses_and_gradients(ys, y_pred if self._outputs_are_list else [y_pred], xs[0].shape[0],
-                                   gradients=False, penalties=self._penalties(self._trainable_leaves()))
+        y_pred = self._forward_checked(xs, training=False)
+        with checked_data():
+            self._losses_and_gradients(ys, y_pred if self._outputs_are_list else [y_pred], xs[0].shape[0],
+                                       gradients=False, penalties=self._penalties(self._trainable_leaves()))
         return self._logs()
 
     # ---------------------------------------------------------------- batches
@@ -558,7 +577,7 @@ class Trainer:
             callback_list.on_predict_batch_begin(step, logs={})
             batch = ([a[step * batch_size:(step + 1) * batch_size] for a in xs] if sequence is None
                      else self._prepare_x(_inputs_of(sequence[step]), "predict"))
-            out = self.forward(batch if self._inputs_are_list else batch[0], training=False)
+            out = self._forward_checked(batch, training=False)
             pieces.append(out if self._outputs_are_list else [out])
             callback_list.on_predict_batch_end(step, logs={"outputs": out})
         callback_list.on_predict_end({})
