@@ -50,12 +50,23 @@ class Loss:
     def gradient(self, y_true, y_pred):
         raise NotImplementedError
 
+    def value_and_gradient(self, y_true, y_pred):
+        """``(loss(y_true, y_pred), gradient(y_true, y_pred))``: what ``fit`` needs for every batch.
+        The built-in losses check their inputs once for both."""
+        return self(y_true, y_pred), self.gradient(y_true, y_pred)
+
     def get_config(self):
         return {}
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _mean(per_sample):
+    """The batch mean as a Python float: ``float(np.mean(per_sample))``, the same number, computed
+    with less overhead (``fit`` takes it for every batch)."""
+    return float(per_sample.sum() / per_sample.size)
 
 
 # ---------------------------------------------------------------- input checks ----
@@ -108,8 +119,8 @@ def _same_shape_inputs(y_true, y_pred, who):
 
 def _check_row_sums_nonzero(y, who):
     """Probabilities are divided by their row sum, so no row may sum to zero."""
-    sums = np.sum(y, axis=-1)
-    if np.any(sums == 0):
+    sums = y.sum(axis=-1)
+    if (sums == 0).any():
         row = tuple(int(i) for i in np.argwhere(sums == 0)[0])
         raise ValueError(
             f"{who}: the probabilities in `y_pred` at index {row} sum to 0, so they cannot be "
@@ -135,6 +146,12 @@ class _ElementwiseLoss(Loss):
         t, y = _same_shape_inputs(y_true, y_pred, self.name)
         grad = self.derivative(t, y) / y.size  # each element weighs 1/M in the mean
         return grad.astype(y.dtype, copy=False).reshape(np.shape(y_pred))
+
+    def value_and_gradient(self, y_true, y_pred):
+        t, y = _same_shape_inputs(y_true, y_pred, self.name)
+        value = _mean(np.mean(self.elementwise(t, y), axis=-1))
+        grad = self.derivative(t, y) / y.size
+        return value, grad.astype(y.dtype, copy=False).reshape(np.shape(y_pred))
 
     def elementwise(self, t, y):
         raise NotImplementedError
@@ -287,8 +304,9 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False):
         self.from_logits = bool(from_logits)
 
-    def _inputs(self, y_true, y_pred):
-        """Targets as a (…, C) array shaped like ``y_pred``."""
+    def _inputs(self, y_true, y_pred, check_sums=True):
+        """Targets as a (…, C) array shaped like ``y_pred`` (whose rows must not sum to 0, unless
+        ``check_sums=False``: a softmax's rows sum to 1)."""
         t, y = _arrays(y_true, y_pred, self.name)
         check_rank(y, 2, "y_pred", self.name, "Expected shape (batch_size, num_classes).")
         if t.shape != y.shape:
@@ -306,19 +324,47 @@ class CategoricalCrossentropy(Loss):
                 "With 2 classes and one output, use binary_crossentropy.",
                 stacklevel=3,
             )
-        if not self.from_logits:
+        if check_sums and not self.from_logits:
             _check_row_sums_nonzero(y, self.name)
         return t, y
 
     def per_sample(self, y_true, y_pred):
-        t, y = self._inputs(y_true, y_pred)
-        if self.from_logits:
-            return -np.sum(t * _log_softmax(y), axis=-1)
-        p = np.clip(y / np.sum(y, axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
-        return -np.sum(t * np.log(p), axis=-1)
+        return self._per_sample(*self._inputs(y_true, y_pred))
 
     def gradient(self, y_true, y_pred):
-        t, y = self._inputs(y_true, y_pred)
+        return self._gradient(*self._inputs(y_true, y_pred))
+
+    def value_and_gradient(self, y_true, y_pred):
+        t, y = self._inputs(y_true, y_pred)    # checked once for both
+        return _mean(self._per_sample(t, y)), self._gradient(t, y)
+
+    def value_and_softmax_gradient(self, y_true, y_pred):
+        r"""The loss, and its gradient with respect to ``z`` when ``y_pred = softmax(z)``.
+
+        Chained, the loss's :math:`-t_j / p_j` and the softmax's Jacobian :math:`p_j(\delta_{jk} - p_k)`
+        cancel into the famous shortcut
+
+        .. math:: \partial L/\partial z_k = \big((\textstyle\sum_j t_j)\, p_k - t_k\big) / N
+                  = (p_k - t_k) / N \text{ for one-hot } t,
+
+        the gradient of ``from_logits=True``. ``fit`` uses it when the last layer's activation is
+        softmax, as tf.keras does: two cheap operations instead of the clip, the division by the
+        row sum and the softmax's backward pass. The two ways differ only where the clip to
+        :math:`[\epsilon, 1-\epsilon]` is active: chained, the gradient is 0 there (learning stops);
+        here it is not.
+        """
+        t, p = self._inputs(y_true, y_pred, check_sums=False)
+        n_samples = p.size // p.shape[-1]
+        dz = (t.sum(axis=-1, keepdims=True) * p - t) / n_samples
+        return _mean(self._per_sample(t, p)), dz
+
+    def _per_sample(self, t, y):
+        if self.from_logits:
+            return -(t * _log_softmax(y)).sum(axis=-1)
+        p = np.clip(y / y.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
+        return -(t * np.log(p)).sum(axis=-1)
+
+    def _gradient(self, t, y):
         n_samples = y.size // y.shape[-1]
         if self.from_logits:
             grad = np.sum(t, axis=-1, keepdims=True) * softmax.forward(y) - t
@@ -345,7 +391,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     name = "sparse_categorical_crossentropy"
 
-    def _inputs(self, y_true, y_pred):
+    def _inputs(self, y_true, y_pred, check_sums=True):
         labels, y = _arrays(y_true, y_pred, self.name)
         check_rank(y, 2, "y_pred", self.name, "Expected shape (batch_size, num_classes).")
         n_classes = y.shape[-1]
@@ -368,7 +414,7 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"(y_pred has {n_classes} classes); received y_true[{', '.join(map(str, where))}]"
                 f"={labels[where].item():g}."
             )
-        if not self.from_logits:
+        if check_sums and not self.from_logits:
             _check_row_sums_nonzero(y, self.name)
         one_hot = (labels[..., None] == np.arange(n_classes)).astype(y.dtype)
         return one_hot, y

@@ -78,6 +78,12 @@ class Dense(Layer):
     def backward(self, upstream_grad):
         x, z = self.cache
         dz = self.activation.backward(z, upstream_grad)        # dL/dz = f'(z) * dL/dy
+        return self.backward_from_z(dz)
+
+    def backward_from_z(self, dz):
+        """The rest of ``backward``, from dL/dz. ``fit`` starts here when a softmax meets
+        cross-entropy, whose dL/dz is simply (p - t) / N (``CategoricalCrossentropy.value_and_softmax_gradient``)."""
+        x, z = self.cache
         x2d, dz2d = x.reshape(-1, x.shape[-1]), dz.reshape(-1, self.units)
         self.grads["kernel"] = x2d.T @ dz2d                   # dL/dW = x^T dL/dz
         if self.use_bias:
@@ -125,6 +131,10 @@ class Activation(Layer):
 
     def backward(self, upstream_grad):
         return self.activation.backward(self.cache, upstream_grad)
+
+    def backward_from_z(self, dz):
+        """dL/dx when dL/d(input) is already known (``fit``'s softmax + cross-entropy shortcut): itself."""
+        return dz
 
     def get_config(self):
         return {**super().get_config(), "activation": activations_module.serialize(self.activation)}

@@ -12,6 +12,12 @@ r"""Training: ``compile``, ``fit``, ``evaluate``, ``predict``, shared by every m
             optimizer.apply_gradients(model.grads_and_vars())   # W -= step
         (then the validation data, if any, is evaluated)
 
+Two shortcuts keep it fast without changing the numbers: the data is checked once, when
+``fit`` receives it, not again by every layer for every batch (``learnnet._checks.checked_data``);
+and when the last layer's softmax meets categorical cross-entropy, ``fit`` starts the backward
+pass from their combined gradient dL/dz = (p - t) / N, as tf.keras does, instead of chaining
+the loss's gradient through the softmax's Jacobian.
+
 Bookkeeping, as Keras 3:
 
 - The epoch's ``loss`` is the mean of the batch losses weighted by batch size (so the
@@ -33,6 +39,7 @@ import math
 
 import numpy as np
 
+from .. import activations as activations_module
 from .. import callbacks as callbacks_module
 from .. import losses as losses_module
 from .. import metrics as metrics_module
@@ -59,6 +66,7 @@ class Trainer:
         self._optimizer_params = []   # weights in the order the optimizer first saw them (for saving)
         self._optimizer_seen = set()
         self._train_leaves, self._train_slots, self._train_penalties = [], [], []
+        self._softmax_nodes = frozenset()   # output calls where fit takes the softmax + cross-entropy shortcut
         self._skip_nodes = frozenset()
 
     # ----------------------------------------------------------------- compile
@@ -328,6 +336,7 @@ class Trainer:
         self._train_slots = [(leaf, name, getattr(leaf, name))          # (layer, weight name, weight)
                              for leaf in self._train_leaves for name in leaf._names(True)]
         self._train_penalties = self._penalties(self._train_leaves)
+        self._softmax_nodes = self._softmax_shortcuts()
         for _, _, param in self._train_slots:
             if id(param) not in self._optimizer_seen:     # the order the optimizer first sees them, for saving
                 self._optimizer_seen.add(id(param))
@@ -356,12 +365,33 @@ class Trainer:
         preds = y_pred if self._outputs_are_list else [y_pred]
         penalties = self._train_penalties
         with checked_data():                              # ys: checked by fit; preds: the model's outputs
-            upstream = self._losses_and_gradients(ys, preds, n, penalties=penalties)
-        self._backpropagate(upstream if self._outputs_are_list else upstream[0], skip=self._skip_nodes)
+            upstream = self._losses_and_gradients(ys, preds, n, penalties=penalties, softmax_nodes=self._softmax_nodes)
+        self._backpropagate(upstream if self._outputs_are_list else upstream[0], skip=self._skip_nodes,
+                            from_z=self._softmax_nodes)
         for leaf, name, regularizer in penalties:         # d(L + R)/dW = dL/dW + dR/dW
             leaf.grads[name] = leaf.grads[name] + regularizer.gradient(getattr(leaf, name))
         self._apply_gradients()
         return self._logs()
+
+    def _softmax_shortcuts(self):
+        """The output calls where ``fit`` can start backpropagating from dL/dz, past a softmax.
+
+        When a softmax meets (sparse) categorical cross-entropy, dL/dz = (p - t) / N
+        (``CategoricalCrossentropy.value_and_softmax_gradient``), as tf.keras computes it: that
+        layer's backward then starts after its activation (``backward_from_z``). Only for an
+        output that no other layer reads, so that nothing else adds a gradient to it.
+        """
+        found = set()
+        for tensor, loss in zip(self.outputs, self._losses):
+            node, layer = tensor.node, tensor.node.layer
+            activation = getattr(layer, "activation", None)
+            if (isinstance(loss, losses_module.CategoricalCrossentropy) and not loss.from_logits
+                    and isinstance(activation, activations_module.Softmax)
+                    and activation.axis in (-1, len(tensor.shape) - 1)
+                    and hasattr(layer, "backward_from_z") and node in self._nodes
+                    and not any(t is tensor for other in self._nodes for t in other.input_tensors)):
+                found.add(node)
+        return frozenset(found)
 
     @staticmethod
     def _penalties(leaves):
@@ -378,21 +408,26 @@ class Trainer:
                     found.append((leaf, name, regularizer))
         return found
 
-    def _losses_and_gradients(self, ys, preds, n, gradients=True, penalties=()):
+    def _losses_and_gradients(self, ys, preds, n, gradients=True, penalties=(), softmax_nodes=frozenset()):
         """Add the batch's loss (with the weight penalties) and metrics to the running averages;
-        return dL/d(each output)."""
+        return dL/d(each output) (dL/dz, before the softmax, for the outputs made by ``softmax_nodes``)."""
         total, upstream = 0.0, []
         for i, (loss, y, pred) in enumerate(zip(self._losses, ys, preds)):
             if loss is None or y is None:
                 upstream.append(np.zeros_like(pred))
                 continue
-            value = loss(y, pred) * self._loss_weights[i]
+            if not gradients:
+                value = loss(y, pred)
+            elif self.outputs[i].node in softmax_nodes:
+                value, grad = loss.value_and_softmax_gradient(y, pred)   # dL/dz = (p - t) / N
+            else:
+                value, grad = loss.value_and_gradient(y, pred)           # the inputs checked once for both
+            if gradients:
+                upstream.append(grad if self._loss_weights[i] == 1 else grad * self._loss_weights[i])
+            value *= self._loss_weights[i]
             total += value
             if self._output_loss_trackers:
                 self._output_loss_trackers[i].update_state(value, sample_weight=n)
-            if gradients:
-                grad = loss.gradient(y, pred)
-                upstream.append(grad if self._loss_weights[i] == 1 else grad * self._loss_weights[i])
             for metric in self._metric_objects[i]:
                 metric.update_state(y, pred)
         total += sum(regularizer(getattr(leaf, name)) for leaf, name, regularizer in penalties)
