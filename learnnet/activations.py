@@ -204,9 +204,8 @@ class Softmax(Activation):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
-        e /= e.sum(axis=self.axis, keepdims=True)
-        return e
+        e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
+        return e / np.sum(e, axis=self.axis, keepdims=True)
 
     def derivative(self, x):
         raise TypeError(
@@ -216,7 +215,7 @@ class Softmax(Activation):
 
     def backward(self, x, upstream_grad):
         s = self.forward(x)
-        return s * (upstream_grad - (upstream_grad * s).sum(axis=self.axis, keepdims=True))
+        return s * (upstream_grad - np.sum(upstream_grad * s, axis=self.axis, keepdims=True))
 
     def get_config(self):
         return {"axis": self.axis}

@@ -329,14 +329,27 @@ class CategoricalCrossentropy(Loss):
         return t, y
 
     def per_sample(self, y_true, y_pred):
-        return self._per_sample(*self._inputs(y_true, y_pred))
+        t, y = self._inputs(y_true, y_pred)
+        if self.from_logits:
+            return -np.sum(t * _log_softmax(y), axis=-1)
+        p = np.clip(y / np.sum(y, axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
+        return -np.sum(t * np.log(p), axis=-1)
 
     def gradient(self, y_true, y_pred):
-        return self._gradient(*self._inputs(y_true, y_pred))
+        t, y = self._inputs(y_true, y_pred)
+        n_samples = y.size // y.shape[-1]
+        if self.from_logits:
+            grad = np.sum(t, axis=-1, keepdims=True) * softmax.forward(y) - t
+        else:
+            s = np.sum(y, axis=-1, keepdims=True)
+            q = y / s
+            p = np.clip(q, EPSILON, 1 - EPSILON)
+            g = np.where(p == q, -t / p, 0)  # zero where the clip is active
+            grad = (g - np.sum(g * q, axis=-1, keepdims=True)) / s
+        return (grad / n_samples).astype(y.dtype, copy=False)
 
     def value_and_gradient(self, y_true, y_pred):
-        t, y = self._inputs(y_true, y_pred)    # checked once for both
-        return _mean(self._per_sample(t, y)), self._gradient(t, y)
+        return _mean(self.per_sample(y_true, y_pred)), self.gradient(y_true, y_pred)
 
     def value_and_softmax_gradient(self, y_true, y_pred):
         r"""The loss, and its gradient with respect to ``z`` when ``y_pred = softmax(z)``.
@@ -353,28 +366,10 @@ class CategoricalCrossentropy(Loss):
         :math:`[\epsilon, 1-\epsilon]` is active: chained, the gradient is 0 there (learning stops);
         here it is not.
         """
-        t, p = self._inputs(y_true, y_pred, check_sums=False)
+        t, p = self._inputs(y_true, y_pred, check_sums=False)   # a softmax's rows sum to 1
         n_samples = p.size // p.shape[-1]
         dz = (t.sum(axis=-1, keepdims=True) * p - t) / n_samples
-        return _mean(self._per_sample(t, p)), dz
-
-    def _per_sample(self, t, y):
-        if self.from_logits:
-            return -(t * _log_softmax(y)).sum(axis=-1)
-        p = np.clip(y / y.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
-        return -(t * np.log(p)).sum(axis=-1)
-
-    def _gradient(self, t, y):
-        n_samples = y.size // y.shape[-1]
-        if self.from_logits:
-            grad = np.sum(t, axis=-1, keepdims=True) * softmax.forward(y) - t
-        else:
-            s = np.sum(y, axis=-1, keepdims=True)
-            q = y / s
-            p = np.clip(q, EPSILON, 1 - EPSILON)
-            g = np.where(p == q, -t / p, 0)  # zero where the clip is active
-            grad = (g - np.sum(g * q, axis=-1, keepdims=True)) / s
-        return (grad / n_samples).astype(y.dtype, copy=False)
+        return _mean(self.per_sample(y_true, y_pred)), dz
 
     def get_config(self):
         return {"from_logits": self.from_logits}

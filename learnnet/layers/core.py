@@ -78,11 +78,16 @@ class Dense(Layer):
     def backward(self, upstream_grad):
         x, z = self.cache
         dz = self.activation.backward(z, upstream_grad)        # dL/dz = f'(z) * dL/dy
-        return self.backward_from_z(dz)
+        x2d, dz2d = x.reshape(-1, x.shape[-1]), dz.reshape(-1, self.units)
+        self.grads["kernel"] = x2d.T @ dz2d                   # dL/dW = x^T dL/dz
+        if self.use_bias:
+            self.grads["bias"] = dz2d.sum(axis=0)             # dL/db = sum over the batch
+        return dz @ self.kernel.T                             # dL/dx = dL/dz W^T
 
     def backward_from_z(self, dz):
-        """The rest of ``backward``, from dL/dz. ``fit`` starts here when a softmax meets
-        cross-entropy, whose dL/dz is simply (p - t) / N (``CategoricalCrossentropy.value_and_softmax_gradient``)."""
+        """``backward`` from its second line on, when dL/dz is already known: ``fit`` starts here
+        when a softmax meets cross-entropy, whose dL/dz is simply (p - t) / N
+        (``CategoricalCrossentropy.value_and_softmax_gradient``)."""
         x, z = self.cache
         x2d, dz2d = x.reshape(-1, x.shape[-1]), dz.reshape(-1, self.units)
         self.grads["kernel"] = x2d.T @ dz2d                   # dL/dW = x^T dL/dz
