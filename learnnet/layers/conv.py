@@ -69,7 +69,11 @@ def pad_images(x, window, strides, padding, value=0.0):
     if padding == "valid":
         return x, ((0, 0), (0, 0))
     pads = (same_padding(x.shape[1], window[0], strides[0]), same_padding(x.shape[2], window[1], strides[1]))
-    return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=value), pads
+    (top, bottom), (left, right) = pads
+    n, h, w, c = x.shape
+    padded = np.full((n, top + h + bottom, left + w + right, c), value, dtype=x.dtype)
+    padded[:, top:top + h, left:left + w, :] = x
+    return padded, pads
 
 
 def crop(x, pads):
@@ -222,7 +226,10 @@ class Conv2D(Layer):
         x_pad, pads = pad_images(x, self.kernel_size, self.strides, self.padding)
         windows = sliding_windows(x_pad, self.kernel_size, self.strides)   # (n, out_h, out_w, kh, kw, c), a view
         n, out_h, out_w = windows.shape[:3]
-        cols = windows.reshape(n * out_h * out_w, -1)                      # im2col: one row per window (a copy)
+        if windows.shape[-1] > 1:
+            cols = windows.reshape(n * out_h * out_w, -1)                  # im2col: one row per window (a copy)
+        else:   # the same matrix; with one channel, NumPy copies the view ~10x faster column by column
+            cols = windows.transpose(3, 4, 5, 0, 1, 2).reshape(-1, n * out_h * out_w).T
         z = cols @ self.kernel.reshape(-1, self.filters)                   # Z = X_col W_col
         if self.use_bias:
             z += self.bias
@@ -236,15 +243,19 @@ class Conv2D(Layer):
         rows = dz.reshape(-1, self.filters)                                # one row per window, as X_col
         self.grads["kernel"] = (cols.T @ rows).reshape(self.kernel.shape)  # dL/dW_col = X_col^T G
         if self.use_bias:
-            self.grads["bias"] = rows.sum(axis=0)                          # dL/db = sum of G's rows
+            # dL/db = the sum of G's rows, written as a product with a row of ones: NumPy sums the many
+            # rows of few columns much faster this way than with rows.sum(axis=0)
+            self.grads["bias"] = np.ones(len(rows), dtype=rows.dtype) @ rows
         # col2im of dL/dX_col = G W_col^T, one kernel offset (a, b) at a time: the loop never visits pixels
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
-        out_h, out_w = dz.shape[1:3]
+        n, out_h, out_w = dz.shape[:3]
         dx = np.zeros(padded_shape, dtype=dz.dtype)
         for a in range(kh):
             for b in range(kw):
                 # offset (a, b) of window (i, j) read pixel (i*sh + a, j*sw + b) through kernel[a, b]
-                dx[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw, :] += dz @ self.kernel[a, b].T
+                # (a 2-D product: dz @ kernel with a 4-D dz would run one tiny product per image row)
+                pixel_grads = rows @ self.kernel[a, b].T                   # (windows, channels)
+                dx[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw, :] += pixel_grads.reshape(n, out_h, out_w, -1)
         return crop(dx, pads)                                              # the padding's gradient is dropped
 
     def get_config(self):
