@@ -72,6 +72,10 @@ class MaxPooling2D(_Pooling2D):
     collects all their gradients. Ties: the *first* max in reading order (row by row)
     wins, as PyTorch does; the tests check that.
 
+    The forward pass takes the max in two passes over whole image rows (down each window's
+    rows, then across its columns), far faster in NumPy than visiting every window; the
+    backward pass then looks, cell by cell, for the first cell of each window that holds it.
+
     ``padding="same"`` pads with :math:`-\infty`, so padding is never the max.
 
     Args:
@@ -86,21 +90,34 @@ class MaxPooling2D(_Pooling2D):
     def forward(self, x, training=False):
         x = self.check_input(x)
         x_pad, pads = pad_images(x, self.pool_size, self.strides, self.padding, value=-np.inf)
-        windows = sliding_windows(x_pad, self.pool_size, self.strides)  # (n, out_h, out_w, ph, pw, c), a view
-        n, out_h, out_w, ph, pw, c = windows.shape
-        cells = windows.reshape(n, out_h, out_w, ph * pw, c)           # each window's cells in reading order
-        winner = cells.argmax(axis=3)                                   # first max wins a tie
-        self.cache = (winner, x_pad.shape, pads)
-        return cells.max(axis=3)
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w = (x_pad.shape[1] - ph) // sh + 1, (x_pad.shape[2] - pw) // sw + 1
+        # A window's max is the max over its rows of each row's max: two passes over whole
+        # image rows instead of one visit per window. Down the ph rows of every window first ...
+        rows = x_pad[:, 0:sh * out_h:sh]
+        for a in range(1, ph):
+            rows = np.maximum(rows, x_pad[:, a:a + sh * out_h:sh])      # (n, out_h, width, c)
+        # ... then across its pw columns.
+        y = rows[:, :, 0:sw * out_w:sw]
+        for b in range(1, pw):
+            y = np.maximum(y, rows[:, :, b:b + sw * out_w:sw])          # (n, out_h, out_w, c)
+        self.cache = (x_pad, y, pads)   # backward finds the cell that held each max
+        return y if ph * pw > 1 else y.copy()    # a 1x1 pool must not hand back a view of its input
 
     def backward(self, upstream_grad):
-        winner, padded_shape, pads = self.cache
-        n, out_h, out_w, c = upstream_grad.shape
-        ph, pw = self.pool_size
-        cell_grads = np.zeros((n, out_h, out_w, ph * pw, c), dtype=upstream_grad.dtype)
-        np.put_along_axis(cell_grads, winner[:, :, :, None, :], upstream_grad[:, :, :, None, :], axis=3)
-        window_grads = cell_grads.reshape(n, out_h, out_w, ph, pw, c)
-        return crop(add_windows(window_grads, padded_shape, self.strides), pads)
+        x_pad, y, pads = self.cache
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        out_h, out_w = y.shape[1:3]
+        grad = np.zeros(x_pad.shape, dtype=upstream_grad.dtype)
+        unclaimed = np.ones(y.shape, dtype=bool)              # windows whose max no cell has claimed yet
+        for a in range(ph):
+            for b in range(pw):                                # cell (a, b) of every window, in reading order
+                cell = x_pad[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw]   # pixel (i*sh + a, j*sw + b)
+                wins = cell == y
+                wins &= unclaimed                              # the first cell holding the max takes the gradient
+                unclaimed ^= wins
+                grad[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw] += upstream_grad * wins
+        return crop(grad, pads)
 
 
 class AveragePooling2D(_Pooling2D):
