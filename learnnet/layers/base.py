@@ -62,6 +62,11 @@ class Layer:
             to give the first layer of a ``Sequential`` model, as in Keras.
     """
 
+    # ``fit`` sets this to False on a layer, for the time of one backward call, when the layer reads
+    # the model's own input: the data needs no gradient, so a layer may skip computing dL/d(input)
+    # and return None (Conv2D does: for a first convolution that is a large part of its backward).
+    input_gradient_needed = True
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, input_dim=None):
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"`name` must be a non-empty string; received name={name!r}")

@@ -246,6 +246,8 @@ class Conv2D(Layer):
             # dL/db = the sum of G's rows, written as a product with a row of ones: NumPy sums the many
             # rows of few columns much faster this way than with rows.sum(axis=0)
             self.grads["bias"] = np.ones(len(rows), dtype=rows.dtype) @ rows
+        if not self.input_gradient_needed:                                 # the model's input: fit needs no dL/dx
+            return None
         # col2im of dL/dX_col = G W_col^T, one kernel offset (a, b) at a time: the loop never visits pixels
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
         n, out_h, out_w = dz.shape[:3]

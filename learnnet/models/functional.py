@@ -191,11 +191,13 @@ class Model(Trainer, Layer):
         """
         return self._backpropagate(upstream_grad, skip=())
 
-    def _backpropagate(self, upstream_grad, skip, from_z=frozenset()):
+    def _backpropagate(self, upstream_grad, skip, from_z=frozenset(), data_nodes=frozenset()):
         """Backward through the nodes in reverse order, except those in ``skip``
         (training leaves out frozen parts that nothing trainable depends on). For the nodes
         in ``from_z`` the upstream gradient is already dL/dz, past the activation
-        (``fit``'s softmax + cross-entropy shortcut): they start at ``backward_from_z``."""
+        (``fit``'s softmax + cross-entropy shortcut): they start at ``backward_from_z``.
+        The layers of ``data_nodes`` read only the model's input, whose gradient ``fit`` does
+        not need: they are told so (``input_gradient_needed``) for their call."""
         if self.cache is None:
             raise RuntimeError(f"Model '{self.name}' has nothing to backpropagate: call forward first.")
         upstream = list(upstream_grad) if self._outputs_are_list else [upstream_grad]
@@ -214,7 +216,11 @@ class Model(Trainer, Layer):
                 continue                              # nothing that is trained depends on this call
             node.layer.cache = cache                  # this call's cache (a shared layer has one per call)
             backward = node.layer.backward_from_z if node in from_z else node.layer.backward
-            in_grads = backward(out_grads)
+            node.layer.input_gradient_needed = node not in data_nodes
+            try:
+                in_grads = backward(out_grads)
+            finally:
+                node.layer.input_gradient_needed = True
             for leaf in self._shared.get(node, ()):
                 _sum_weight_grads(shared_sums, leaf)
             for t, g in zip(node.input_tensors, in_grads if node.takes_list else [in_grads]):

@@ -67,6 +67,7 @@ class Trainer:
         self._optimizer_seen = set()
         self._train_leaves, self._train_slots, self._train_penalties = [], [], []
         self._softmax_nodes = frozenset()   # output calls where fit takes the softmax + cross-entropy shortcut
+        self._data_nodes = frozenset()      # layer calls that read only the model's input (no dL/dx needed)
         self._skip_nodes = frozenset()
 
     # ----------------------------------------------------------------- compile
@@ -337,6 +338,8 @@ class Trainer:
                              for leaf in self._train_leaves for name in leaf._names(True)]
         self._train_penalties = self._penalties(self._train_leaves)
         self._softmax_nodes = self._softmax_shortcuts()
+        inputs = {id(t) for t in self.inputs}
+        self._data_nodes = frozenset(node for node in self._nodes if all(id(t) in inputs for t in node.input_tensors))
         for _, _, param in self._train_slots:
             if id(param) not in self._optimizer_seen:     # the order the optimizer first sees them, for saving
                 self._optimizer_seen.add(id(param))
@@ -367,7 +370,7 @@ class Trainer:
         with checked_data():                              # ys: checked by fit; preds: the model's outputs
             upstream = self._losses_and_gradients(ys, preds, n, penalties=penalties, softmax_nodes=self._softmax_nodes)
         self._backpropagate(upstream if self._outputs_are_list else upstream[0], skip=self._skip_nodes,
-                            from_z=self._softmax_nodes)
+                            from_z=self._softmax_nodes, data_nodes=self._data_nodes)
         for leaf, name, regularizer in penalties:         # d(L + R)/dW = dL/dW + dR/dW
             leaf.grads[name] = leaf.grads[name] + regularizer.gradient(getattr(leaf, name))
         self._apply_gradients()
