@@ -169,6 +169,7 @@ class Playground(LessonWidget):
         self._syncing_button = False
         self._data_key = self._model_key = None
         self._version = 0          # counts weight changes (new network, each epoch)
+        self._placed = {}          # id(picture) -> where it was last put
         self.frame_seconds = []    # how long each redrawn step took while playing (for measuring)
         self._live_image = None    # the view's picture, once displayed
         super().__init__(interactive=False)      # Agg + an Image widget (see the module docstring)
@@ -627,43 +628,60 @@ class Playground(LessonWidget):
         # the numbers: drawn when not playing (text is slow to draw; while playing the read-out shows them)
         self.header = fig.text(0.595, 0.975, "", ha="left", va="top", fontsize=10)
         # what a step changes is redrawn every time; what only the settings change, rarely
+        # Redrawn in tiers (see LessonWidget.dynamic), each only when one of its artists changed; a change
+        # in tier t redraws tiers t, t-1, ..., 0, so what changes more often sits lower: what a training step
+        # changes (0, every time); the numbers (1, each step when not playing); the output's title (2, the
+        # view's checkboxes); the feature pictures (3, the features); the network's frames and column titles
+        # (4, its layers); the loss axes (5, when its limits grow). The feature labels never change.
         self.dynamic(self.edges, *[im for column in self.neuron_images for im in column], self.output_thumb,
                      self.output_image, *self.train_markers, *self.test_markers, self.train_curve, self.test_curve)
-        self.dynamic(*self.feature_images, *self.feature_labels, *self._frames, *self.column_titles,
-                     self.output_title, self.diverged_text, self.header, rarely=True)
+        self.dynamic(self.header, tier=1)
+        self.dynamic(self.output_title, self.diverged_text, tier=2)
+        self.dynamic(*self.feature_images, tier=3)
+        self.dynamic(*self._frames, *self.column_titles, tier=4)
+        self.dynamic(self.ax_loss, tier=5)
 
     def _layout_network(self):
-        """Where each picture goes: columns for the features, each hidden layer and the output."""
+        """Where each picture goes: columns for the features, each hidden layer and the output.
+
+        Rows are spaced for the largest layer allowed, so the feature column never moves (its tier is
+        not redrawn when the network changes) and only the pictures in use are placed.
+        """
         W, H = self._net_size
         hidden = self.hidden
         columns = [len(FEATURE_CONTROLS)] + list(hidden) + [1]
         xs = np.linspace(0.75, W - 0.55, len(columns))
         top = H - 0.62
-        pitch = min(0.62, (top - 0.15) / max(columns))
+        pitch = min(0.62, (top - 0.15) / MAX_NEURONS)
         size = min(0.46, pitch * 0.8)
         self._cells = []            # per column: list of (x0, y0) lower-left corners
         for x, n in zip(xs, columns):
-            y_first = top - (pitch - size) / 2 - size - (max(columns) - n) * pitch / 2
+            y_first = top - (pitch - size) / 2 - size - (MAX_NEURONS - n) * pitch / 2
             self._cells.append([(x - size / 2, y_first - i * pitch) for i in range(n)])
         self._size = size
-        frames = iter(self._frames)
+        n_features = len(FEATURE_CONTROLS)
 
-        def place(image, cell, visible=True):
+        def place(image, frame, cell):
             x0, y0 = cell
-            image.set_extent((x0, x0 + size, y0, y0 + size))
-            image.set_visible(visible)
-            frame = next(frames)
-            frame.set_bounds(x0, y0, size, size)
-            frame.set_visible(visible)
+            if self._placed.get(id(image)) != (x0, y0, size):    # moving a picture makes its tier redraw
+                self._placed[id(image)] = (x0, y0, size)
+                image.set_extent((x0, x0 + size, y0, y0 + size))
+                frame.set_bounds(x0, y0, size, size)
 
-        for image, label, cell in zip(self.feature_images, self.feature_labels, self._cells[0]):
-            place(image, cell)
-            label.set_position((cell[0] - 0.06, cell[1] + size / 2))
+        if self.changed("feature column", size):
+            for k, (image, label, cell) in enumerate(zip(self.feature_images, self.feature_labels, self._cells[0])):
+                place(image, self._frames[k], cell)
+                label.set_position((cell[0] - 0.06, cell[1] + size / 2))
         for l in range(MAX_LAYERS):
             for i in range(MAX_NEURONS):
+                image, frame = self.neuron_images[l][i], self._frames[n_features + l * MAX_NEURONS + i]
                 exists = l < len(hidden) and i < hidden[l]
-                place(self.neuron_images[l][i], self._cells[l + 1][i] if exists else (0, 0), exists)
-        place(self.output_thumb, self._cells[-1][0])
+                if exists:
+                    place(image, frame, self._cells[l + 1][i])
+                if image.get_visible() != exists:
+                    image.set_visible(exists)
+                    frame.set_visible(exists)
+        place(self.output_thumb, self._frames[-1], self._cells[-1][0])
         titles = ["features"] + [f"layer {l + 1}\n{n} neuron{'s' * (n > 1)}" for l, n in enumerate(hidden)] + ["output"]
         for l, text in enumerate(self.column_titles):
             if l < len(titles):
@@ -698,7 +716,8 @@ class Playground(LessonWidget):
         if model_key != self._model_key:
             self._stop()
             self._build_model()
-            self._layout_network()
+            if self.changed("layout", self.features, self.hidden):
+                self._layout_network()
             self._data_key, self._model_key = data_key, model_key
             self._draw_settings()
         else:
@@ -733,14 +752,17 @@ class Playground(LessonWidget):
                     line.set_markerfacecolor(colour)
                 else:
                     line.set_data([], [])
-        for image, feature in zip(self.feature_images, FEATURE_CONTROLS.values()):
-            grid = self.feature_grids[feature]
-            scale = float(np.max(np.abs(grid))) or 1.0
-            image.set_data(grid[::2, ::2] / scale)         # each feature's own range, -max to +max
-            image.set_alpha(1.0 if feature in self.features else 0.25)
-        for label, feature in zip(self.feature_labels, FEATURE_CONTROLS.values()):
-            label.set_alpha(1.0 if feature in self.features else 0.4)
-        self.set_limits(self.ax_loss, xlim=(0, 50), ylim=(0, self._loss_ceiling(self.loss_history["train"][0])))
+        if self.changed("feature pictures", d, self.features):
+            for image, label, feature in zip(self.feature_images, self.feature_labels, FEATURE_CONTROLS.values()):
+                grid = self.feature_grids[feature]
+                scale = float(np.max(np.abs(grid))) or 1.0
+                image.set_data(grid[::2, ::2] / scale)         # each feature's own range, -max to +max
+                image.set_alpha(1.0 if feature in self.features else 0.25)
+        top = self.ax_loss.get_ylim()[1]
+        ceiling = self._loss_ceiling(self.loss_history["train"][0])
+        if not ceiling <= top <= 2.5 * ceiling:          # keep the axis when the new start fits it well
+            top = ceiling
+        self.set_limits(self.ax_loss, xlim=(0, 50), ylim=(0, top))
 
     def _colour_groups(self, y):
         """``[(colour, which points)]``: the two classes, or regression targets in bands of colour."""
