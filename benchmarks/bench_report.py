@@ -139,7 +139,7 @@ def markdown(results):
                        f"{st['slowest_control']} ({st['slowest_control_median_ms']:.1f} / "
                        f"{st['slowest_control_p95_ms']:.1f}) | {_met(st['met'])} |")
         for name, err in w["errors"].items():
-            out.append(f"| {name} | – | – | – | – | – | could not run: {err.splitlines()[0]} | – |")
+            out.append(f"| {name} | – | – | – | – | – | not timed: {err.splitlines()[0]} | – |")
         out += ["", "Every slider swept in small steps both ways, every option of every dropdown. Times are the "
                 "CPU time of the thread that updates and redraws (the latency on an idle core); the wall clock, "
                 "which on this shared machine includes waiting for a CPU, is shown beside them."]

@@ -157,6 +157,9 @@ def run(repeats=1, playground_steps=100):
         except Exception as exc:
             errors[name] = f"{type(exc).__name__}: {exc}\n" + traceback.format_exc(limit=3)
             continue
+        if not by_control:
+            errors[name] = "no controls to change (nothing to time)"
+            continue
         cpu = {c: [t[1] for t in times] for c, times in by_control.items()}
         wall = [t[0] for times in by_control.values() for t in times]
         every = [t for times in cpu.values() for t in times]
