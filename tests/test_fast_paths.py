@@ -1,0 +1,208 @@
+"""The shortcuts that make fit fast change no number and no teaching error.
+
+- fit checks its data once, at the model's entry (``learnnet._checks.checked_data``): a layer or a
+  loss called on its own still checks everything;
+- fit takes each batch's loss and gradient in one call, and starts backward from dL/dz = (p - t)/N
+  when a softmax meets categorical cross-entropy (``value_and_softmax_gradient``);
+- layers that read the model's input skip dL/dx during fit (``Layer.input_gradient_needed``);
+- Conv2D and MaxPooling2D compute the same numbers as the obvious loops.
+"""
+import numpy as np
+import pytest
+
+import learnnet
+from learnnet import losses
+from learnnet._checks import checked_data, data_is_checked
+from learnnet.activations import softmax
+from learnnet.layers import Conv2D, Dense, Flatten, MaxPooling2D
+from learnnet.models import Sequential
+
+
+def one_hot(labels, n):
+    return np.eye(n, dtype=np.float32)[labels]
+
+
+# ------------------------------------------------------------------ checked data
+
+def test_checked_data_is_scoped_and_restored_after_an_error():
+    assert not data_is_checked()
+    with pytest.raises(RuntimeError):
+        with checked_data():
+            assert data_is_checked()
+            raise RuntimeError
+    assert not data_is_checked()
+
+
+def test_a_layer_called_on_its_own_still_checks_its_input():
+    layer = Dense(3)
+    layer.forward(np.ones((2, 4), np.float32))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        layer.forward(np.array([[1.0, np.nan, 0.0, 0.0]], np.float32))
+    with pytest.raises(ValueError, match="expects 4 input features"):
+        layer.forward(np.ones((2, 5), np.float32))
+
+
+def test_inside_checked_data_a_built_layer_takes_an_array_of_its_dtype_as_it_is():
+    layer = Dense(3)
+    x = np.ones((2, 4), np.float32)
+    layer.forward(x)
+    with checked_data():
+        assert layer.check_input(x) is x
+        other = x.astype(np.float64)              # another dtype is still converted
+        assert layer.check_input(other).dtype == np.float32
+
+
+def test_fit_still_rejects_bad_data_at_its_entry():
+    model = Sequential([Dense(2, input_dim=3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x = np.ones((4, 3), np.float32)
+    x[1, 2] = np.inf
+    with pytest.raises(ValueError, match="`x` contains NaN or infinity"):
+        model.fit(x, one_hot([0, 1, 0, 1], 2), verbose=0)
+
+
+def test_a_diverging_fit_raises_before_changing_any_weight():
+    learnnet.utils.set_random_seed(0)
+    model = Sequential([Dense(4, input_dim=2, activation="relu"), Dense(1)])
+    model.compile(optimizer=learnnet.optimizers.SGD(learning_rate=1.0), loss="mse")
+    x = np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32) * 1e3
+    y = x.sum(axis=1, keepdims=True) ** 3
+    with pytest.raises(ValueError, match="NaN or infinity") as error, np.errstate(all="ignore"):
+        model.fit(x, y, batch_size=8, epochs=50, verbose=0)
+    assert "learning_rate" in str(error.value)
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+# ------------------------------------------------------------ loss and gradient
+
+@pytest.mark.parametrize("loss", [losses.MeanSquaredError(), losses.Huber(), losses.BinaryCrossentropy(),
+                                  losses.CategoricalCrossentropy(), losses.CategoricalCrossentropy(from_logits=True)])
+def test_value_and_gradient_is_the_loss_and_its_gradient(loss):
+    rng = np.random.default_rng(1)
+    y_pred = rng.uniform(0.05, 0.95, size=(6, 3)).astype(np.float32)
+    y_true = one_hot(rng.integers(0, 3, 6), 3)
+    value, grad = loss.value_and_gradient(y_true, y_pred)
+    assert value == loss(y_true, y_pred)
+    np.testing.assert_array_equal(grad, loss.gradient(y_true, y_pred))
+
+
+@pytest.mark.parametrize("loss", [losses.CategoricalCrossentropy(), losses.SparseCategoricalCrossentropy()])
+def test_softmax_shortcut_is_the_chained_gradient_and_the_same_loss(loss):
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(8, 5)).astype(np.float32)
+    p = softmax.forward(z)
+    labels = rng.integers(0, 5, 8)
+    y_true = labels if isinstance(loss, losses.SparseCategoricalCrossentropy) else one_hot(labels, 5)
+    value, dz = loss.value_and_softmax_gradient(y_true, p)
+    assert value == loss(y_true, p)
+    chained = softmax.backward(z, loss.gradient(y_true, p))
+    np.testing.assert_allclose(dz, chained, atol=1e-7)
+    np.testing.assert_allclose(dz, (p - one_hot(labels, 5)) / 8, atol=1e-7)
+
+
+def test_softmax_shortcut_with_soft_labels_follows_the_math():
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(4, 3))
+    t = rng.uniform(size=(4, 3))                  # not one-hot, rows do not sum to 1
+    loss = losses.CategoricalCrossentropy()
+    _, dz = loss.value_and_softmax_gradient(t, softmax.forward(z))
+    np.testing.assert_allclose(dz, softmax.backward(z, loss.gradient(t, softmax.forward(z))), atol=1e-12)
+
+
+def mlp(seed):
+    learnnet.utils.set_random_seed(seed)
+    model = Sequential([Dense(16, input_dim=6, activation="relu"), Dense(4, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    return model
+
+
+def test_fit_with_the_softmax_shortcut_trains_as_the_chained_gradients_do():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(64, 6)).astype(np.float32)
+    y = one_hot(rng.integers(0, 4, 64), 4)
+    fast, reference = mlp(0), mlp(0)
+    fast.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    assert fast._softmax_nodes                    # the shortcut was taken
+    optimizer = reference.optimizer
+    for _ in range(3):                            # the same steps, by the textbook loop
+        for start in range(0, 64, 16):
+            xb, yb = x[start:start + 16], y[start:start + 16]
+            y_pred = reference.forward(xb, training=True)
+            reference.backward(losses.CategoricalCrossentropy().gradient(yb, y_pred))
+            optimizer.apply_gradients(reference.grads_and_vars())
+    for a, b in zip(fast.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_no_shortcut_when_the_softmax_output_also_feeds_another_layer():
+    inputs = learnnet.layers.Input(shape=(3,))
+    probabilities = Dense(3, activation="softmax")(inputs)
+    other = Dense(1)(probabilities)
+    model = learnnet.models.Model(inputs, [probabilities, other])
+    model.compile(optimizer="sgd", loss=["categorical_crossentropy", "mse"])
+    model._begin_training()
+    assert not model._softmax_nodes
+
+
+# ------------------------------------------------------------- input gradients
+
+def test_the_first_convolution_skips_its_input_gradient_only_inside_fit():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(size=(4, 6, 6, 1)).astype(np.float32)
+    learnnet.utils.set_random_seed(0)
+    model = Sequential([Conv2D(2, 3, padding="same", activation="relu", input_shape=(6, 6, 1)), Flatten(),
+                        Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    model.fit(x, one_hot([0, 1, 2, 0], 3), verbose=0)
+    conv = model.layers[0]
+    assert conv.input_gradient_needed              # restored after fit
+    conv.forward(x)
+    dx = conv.backward(np.ones((4, 6, 6, 2), np.float32))
+    assert dx.shape == x.shape                     # on its own, backward returns dL/dx
+
+
+# ------------------------------------------------------ convolution and pooling
+
+def test_conv2d_matches_the_obvious_loop_forward_and_backward():
+    rng = np.random.default_rng(6)
+    for channels, stride, padding in [(1, 1, "same"), (3, 2, "valid"), (2, 2, "same")]:
+        layer = Conv2D(4, 3, strides=stride, padding=padding, dtype="float64")
+        x = rng.normal(size=(2, 7, 7, channels))
+        y = layer.forward(x)
+        x_pad, pads = learnnet.layers.conv.pad_images(x, (3, 3), (stride, stride), padding)
+        expected = np.zeros_like(y)
+        for i in range(y.shape[1]):
+            for j in range(y.shape[2]):
+                patch = x_pad[:, i * stride:i * stride + 3, j * stride:j * stride + 3, :]
+                expected[:, i, j, :] = np.tensordot(patch, layer.kernel, axes=3) + layer.bias
+        np.testing.assert_allclose(y, expected, atol=1e-12)
+        g = rng.normal(size=y.shape)
+        dx = layer.backward(g)
+        dx_pad = np.zeros_like(x_pad)
+        for i in range(y.shape[1]):
+            for j in range(y.shape[2]):
+                dx_pad[:, i * stride:i * stride + 3, j * stride:j * stride + 3, :] += \
+                    np.tensordot(g[:, i, j, :], layer.kernel, axes=([1], [3]))
+        np.testing.assert_allclose(dx, learnnet.layers.conv.crop(dx_pad, pads), atol=1e-12)
+        np.testing.assert_allclose(layer.grads["bias"], g.sum(axis=(0, 1, 2)), atol=1e-10)
+
+
+def test_max_pooling_sends_each_gradient_to_the_first_max_in_reading_order():
+    x = np.array([[1, 5, 2, 2],
+                  [5, 0, 2, 2],
+                  [0, 0, 3, 9],
+                  [0, 0, 9, 1]], dtype=np.float32)[None, :, :, None]
+    layer = MaxPooling2D()
+    np.testing.assert_array_equal(layer.forward(x)[0, :, :, 0], [[5, 2], [0, 9]])
+    grad = layer.backward(np.array([[1, 2], [3, 4]], np.float32)[None, :, :, None])[0, :, :, 0]
+    np.testing.assert_array_equal(grad, [[0, 1, 2, 0],
+                                         [0, 0, 0, 0],
+                                         [3, 0, 0, 4],
+                                         [0, 0, 0, 0]])
+
+
+def test_a_one_by_one_pool_does_not_hand_back_its_input():
+    x = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2)
+    y = MaxPooling2D(pool_size=1).forward(x)
+    y += 1
+    assert x[0, 0, 0, 0] == 0
