@@ -206,3 +206,64 @@ def test_a_one_by_one_pool_does_not_hand_back_its_input():
     y = MaxPooling2D(pool_size=1).forward(x)
     y += 1
     assert x[0, 0, 0, 0] == 0
+
+
+# ------------------------------------------------------- the optimizer's flat step
+
+def _mlp(optimizer):
+    learnnet.utils.set_random_seed(3)
+    model = Sequential([Dense(8, input_dim=5, activation="relu"), Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("make", [
+    lambda: learnnet.optimizers.Adam(), lambda: learnnet.optimizers.Adam(amsgrad=True, clipnorm=0.1),
+    lambda: learnnet.optimizers.SGD(0.1, momentum=0.9, nesterov=True), lambda: learnnet.optimizers.RMSprop(centered=True),
+    lambda: learnnet.optimizers.Adagrad(), lambda: learnnet.optimizers.SGD(global_clipnorm=0.01),
+], ids=["adam", "amsgrad-clipnorm", "nesterov", "rmsprop-centered", "adagrad", "sgd-global-clipnorm"])
+def test_fit_with_all_weights_in_one_array_gives_the_numbers_of_weight_by_weight_steps(make):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(70, 5)).astype(np.float32), one_hot(rng.integers(0, 3, 70), 3)
+    results = []
+    for flat in (True, False):
+        model = _mlp(make())
+        if not flat:
+            model.optimizer.flat_weights = lambda params: None     # the plain apply_gradients, weight by weight
+        history = model.fit(x, y, batch_size=16, epochs=3, verbose=0)
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)        # a second fit reuses the layout
+        results.append((model.get_weights(), history.history["loss"], model.optimizer.get_state()))
+    (w1, loss1, s1), (w2, loss2, s2) = results
+    assert loss1 == loss2
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2))
+    assert len(s1) == len(s2) and all(np.array_equal(a, b) for a, b in zip(s1, s2))
+
+
+def test_after_a_fit_the_optimizer_state_is_still_per_weight_and_apply_gradients_still_works():
+    model = _mlp("adam")
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(40, 5)).astype(np.float32), one_hot(rng.integers(0, 3, 40), 3)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    opt = model.optimizer
+    shapes = [a.shape for a in opt.variables]
+    assert shapes == [w.shape for w in model.trainable_weights for _ in range(2)]   # momentum, velocity per weight
+    kernel = model.layers[0].kernel
+    before = kernel.copy()
+    opt.apply_gradients([(np.ones_like(kernel), kernel)])
+    assert np.all(kernel < before)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)     # the flat state still holds what apply_gradients did
+    assert opt.iterations == 5 + 1 + 5
+
+
+def test_weights_set_between_steps_are_the_ones_the_flat_step_updates():
+    from learnnet.callbacks import Callback
+    model = _mlp("sgd")
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(32, 5)).astype(np.float32), one_hot(rng.integers(0, 3, 32), 3)
+
+    class Zero(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.set_weights([np.zeros_like(w) for w in self.model.get_weights()])
+
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[Zero()])
+    assert all(np.all(w == 0) for w in model.get_weights())
