@@ -369,7 +369,7 @@ class CategoricalCrossentropy(Loss):
         t, p = self._inputs(y_true, y_pred, check_sums=False)   # a softmax's rows sum to 1
         n_samples = p.size // p.shape[-1]
         dz = (t.sum(axis=-1, keepdims=True) * p - t) / n_samples
-        q = np.clip(p / p.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)   # per_sample's formula
+        q = np.minimum(np.maximum(p / p.sum(axis=-1, keepdims=True), EPSILON), 1 - EPSILON)   # per_sample's clip
         return _mean(-(t * np.log(q)).sum(axis=-1)), dz
 
     def get_config(self):

@@ -339,7 +339,7 @@ class FlatWeights:
         right, and the optimizer still keeps its state in these arrays."""
         optimizer = self.optimizer
         return (optimizer._flat_weights is self and optimizer._slots is self.slots
-                and all(g is not None and g.shape == shape for g, shape in zip(grads, self.shapes)))
+                and [None if g is None else g.shape for g in grads] == self.shapes)
 
     def apply(self, grads):
         """``optimizer.apply_gradients(zip(grads, params))`` for checked, finite gradients."""

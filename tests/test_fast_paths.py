@@ -161,6 +161,24 @@ def test_the_first_convolution_skips_its_input_gradient_only_inside_fit():
     assert dx.shape == x.shape                     # on its own, backward returns dL/dx
 
 
+def test_the_first_dense_layer_skips_its_input_gradient_only_inside_fit():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(8, 4)).astype(np.float32)
+    learnnet.utils.set_random_seed(0)
+    model = Sequential([Dense(5, input_dim=4, activation="relu"), Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    first = model.layers[0]
+    seen = []
+    original = first.backward
+    first.backward = lambda g: seen.append(original(g)) or seen[-1]
+    model.fit(x, one_hot(rng.integers(0, 3, 8), 3), batch_size=4, verbose=0)
+    assert seen == [None, None]                    # inside fit: no dL/dx for the data
+    del first.backward
+    assert first.input_gradient_needed             # restored after fit
+    first.forward(x)
+    assert first.backward(np.ones((8, 5), np.float32)).shape == x.shape   # on its own: dL/dx
+
+
 # ------------------------------------------------------ convolution and pooling
 
 def test_conv2d_matches_the_obvious_loop_forward_and_backward():

@@ -82,6 +82,8 @@ class Dense(Layer):
         self.grads["kernel"] = x2d.T @ dz2d                   # dL/dW = x^T dL/dz
         if self.use_bias:
             self.grads["bias"] = dz2d.sum(axis=0)             # dL/db = sum over the batch
+        if not self.input_gradient_needed:                    # the model's input: fit needs no dL/dx
+            return None
         return dz @ self.kernel.T                             # dL/dx = dL/dz W^T
 
     def backward_from_z(self, dz):
@@ -93,6 +95,8 @@ class Dense(Layer):
         self.grads["kernel"] = x2d.T @ dz2d                   # dL/dW = x^T dL/dz
         if self.use_bias:
             self.grads["bias"] = dz2d.sum(axis=0)             # dL/db = sum over the batch
+        if not self.input_gradient_needed:                    # the model's input: fit needs no dL/dx
+            return None
         return dz @ self.kernel.T                             # dL/dx = dL/dz W^T
 
     def get_config(self):

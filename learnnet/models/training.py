@@ -434,7 +434,8 @@ class Trainer:
                 self._output_loss_trackers[i].update_state(value, sample_weight=n)
             for metric in self._metric_objects[i]:
                 metric.update_state(y, pred)
-        total += sum(regularizer(getattr(leaf, name)) for leaf, name, regularizer in penalties)
+        if penalties:
+            total += sum(regularizer(getattr(leaf, name)) for leaf, name, regularizer in penalties)
         if not math.isfinite(total):
             raise ValueError(
                 f"The loss is {total} on this batch: the model's outputs hold NaN or infinity, so training has "
