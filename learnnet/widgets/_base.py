@@ -22,7 +22,8 @@ every update; higher tiers hold what changes less often (tier 1: a surface only 
 change; tier 2: a whole axes whose limits follow the activation menu) and are kept in saved
 images, redrawn only when one of their artists actually changed (matplotlib marks a changed
 artist ``stale``). A whole ``Axes`` can be a dynamic artist: its ticks and labels are then redrawn
-with its tier, instead of the whole figure. ``changed(key, *values)`` lets ``_update`` skip work
+with its tier, instead of the whole figure; so can one ``Axis`` (``ax.yaxis``), when only that
+axis's limits change (its tick labels are text, the slowest thing to draw). ``changed(key, *values)`` lets ``_update`` skip work
 (and artist updates) whose inputs did not change. A change to anything not registered (a static
 title, another axes' limits) calls ``request_full_redraw``. Text is slow to draw in matplotlib
 3.11 (a few ms per label), so a widget keeps its tier-0 text short.
@@ -128,11 +129,16 @@ class LessonWidget:
         self._needs_full_redraw = True
 
     def set_limits(self, ax, xlim=None, ylim=None):
-        """Set axis limits, asking for a full redraw only when they really change."""
-        for current, new, setter in ((ax.get_xlim(), xlim, ax.set_xlim), (ax.get_ylim(), ylim, ax.set_ylim)):
+        """Set axis limits, asking for a full redraw only when they really change.
+
+        No full redraw is needed when the axes, or that one axis (``ax.xaxis``, ``ax.yaxis``), is a
+        dynamic artist: it is redrawn with its tier (with the artists that follow the limits).
+        """
+        for axis, current, new, setter in ((ax.xaxis, ax.get_xlim(), xlim, ax.set_xlim),
+                                           (ax.yaxis, ax.get_ylim(), ylim, ax.set_ylim)):
             if new is not None and tuple(map(float, new)) != tuple(map(float, current)):
                 setter(*new)
-                if not self._is_dynamic(ax):  # a dynamic axes is redrawn with its tier
+                if not (self._is_dynamic(ax) or self._is_dynamic(axis)):
                     self.request_full_redraw()
 
     def readout(self):

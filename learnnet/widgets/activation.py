@@ -2,6 +2,7 @@
 ``LinearStackExplorer`` (without activations, a deep stack is one linear layer)."""
 import ipywidgets
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import activations
 from ..initializers import RandomNormal
@@ -51,12 +52,14 @@ class ActivationExplorer(LessonWidget):
         self.ax_df = fig.add_axes([0.39, 0.15, 0.25, 0.70])
         self.ax_bars = fig.add_axes([0.715, 0.27, 0.27, 0.58])
         for ax in (self.ax_f, self.ax_df):
-            ax.axhline(0, color="#cccccc", lw=0.8, zorder=0)
             ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
             ax.set_xlim(*self.x_range)
             ax.set_xlabel("x")
-        # tier 2 changes with the activation menu only: both axes (their limits) and both curves
-        self.dynamic(self.ax_f, self.ax_df, tier=2)
+            ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
+            ax.yaxis.set_label_coords(-0.15, 0.5)  # a fixed place: no measuring of tick labels per draw
+            # tier 2 changes with the activation menu only: the y axis (limits, numbers, label), the
+            # line y = 0 and the curves; the x axis never changes, so it stays in the background
+            self.dynamic(ax.yaxis, ax.axhline(0, color="#cccccc", lw=0.8, zorder=0), tier=2)
         self.f_line, self.df_line = self.dynamic(self.ax_f.plot([], [], color="#444444", lw=2)[0],
                                                  self.ax_df.plot([], [], color=POSITIVE, lw=2)[0], tier=2)
         self.tangent_line, self.f_point = self.dynamic(
@@ -73,7 +76,9 @@ class ActivationExplorer(LessonWidget):
         self.bars = ax.bar(positions, np.zeros(len(ELEMENTWISE)), color=NEUTRAL, width=0.7)
         self.dynamic(*self.bars)
         ax.set_xticks(positions, ELEMENTWISE, rotation=40, ha="right", fontsize=8.5)
-        ax.set_ylim(0, 1.3)
+        ax.axhline(0, color="#999999", lw=0.8)
+        ax.set_yticks([0.0, 0.5, 1.0])
+        ax.set_ylim(-0.15, 1.3)  # a little below 0: GELU's slope is negative for x below about -0.75
         ax.set_xlim(-0.6, len(ELEMENTWISE) - 0.4)
         ax.set_ylabel("slope f'(x)", labelpad=1)
         ax.set_title("slope f'(x) of every activation\nat the same x (orange: f)", fontsize=10)
@@ -94,9 +99,9 @@ class ActivationExplorer(LessonWidget):
             for ax, ys in ((self.ax_f, fx), (self.ax_df, dfx)):
                 low, high = min(ys.min(), 0.0), max(ys.max(), 0.0)
                 pad = 0.1 * ((high - low) or 1.0)
-                ax.set_ylim(low - pad, high + pad)
-            self.ax_f.set_ylabel(f"{f.name}(x)", labelpad=1)
-            self.ax_df.set_ylabel(f"{f.name}'(x)", labelpad=1)
+                self.set_limits(ax, ylim=(low - pad, high + pad))
+            self.ax_f.set_ylabel(f"{f.name}(x)")
+            self.ax_df.set_ylabel(f"{f.name}'(x)")
 
         self.tangent_line.set_data(*self.tangent)
         self.f_point.set_data([self.x], [self.value])

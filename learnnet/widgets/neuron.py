@@ -1,6 +1,7 @@
 """``NeuronExplorer``: one neuron, ``z = w · x + b`` and ``a = f(z)``, and what it does to the input plane."""
 import ipywidgets
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import activations
 from ..neuron import Neuron
@@ -62,11 +63,11 @@ class NeuronExplorer(LessonWidget):
         self.ax_curve = fig.add_axes([0.31, 0.14, 0.25, 0.72])
         self.ax_plane = fig.add_axes([0.64, 0.14, 0.25, 0.72])
         self.ax_colorbar = fig.add_axes([0.905, 0.14, 0.012, 0.72])
-        # tier 2 changes with the activation menu only: the curve's axes and the colour bar
-        self.dynamic(self.ax_curve, self.ax_colorbar, tier=2)
+        # tier 2 changes with the activation menu only (tier 3 more rarely, tier 1 with the weights)
         self.diagram = NetworkDiagram(self.ax_neuron, [2, 1], node_size=1100, fmt="{:.2f}")
         self.diagram.highlight(nodes=[(1, 0)])
-        self.dynamic(*self.diagram.title_texts, tier=2)
+        self.diagram.set_layer_titles(["inputs x", ""])
+        self.dynamic(self.diagram.title_texts[1], tier=2)  # "f = ..."
         self.dynamic(*self.diagram.weight_artists, tier=1)
         self.dynamic(*self.diagram.value_artists)
         for i, (x, y) in enumerate(self.diagram.node_xy[0]):
@@ -76,9 +77,15 @@ class NeuronExplorer(LessonWidget):
                                       tier=1)
 
         ax = self.ax_curve
-        ax.axhline(0, color="#cccccc", lw=0.8, zorder=0)
-        ax.axvline(0, color="#cccccc", lw=0.8, zorder=0)
+        # Only what changes is redrawn, and tick labels are slow to draw: the z axis follows the
+        # curve's reach (tier 3, rarely), the a axis the activation (tier 2); the frame stays put.
+        self.dynamic(ax.xaxis, ax.axvline(0, color="#cccccc", lw=0.8, zorder=0), tier=3)
+        self.dynamic(ax.yaxis, ax.axhline(0, color="#cccccc", lw=0.8, zorder=0), tier=2)
+        ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
         ax.set_xlabel("z = w·x + b")
+        ax.set_ylabel("a = f(z)")
+        ax.xaxis.set_label_coords(0.5, -0.13)   # fixed places: no measuring of tick labels per draw
+        ax.yaxis.set_label_coords(-0.15, 0.5)
         self.curve_line = self.dynamic(ax.plot([], [], color="#444444", lw=2)[0], tier=2)
         self.curve_guide, self.curve_point = self.dynamic(
             ax.plot([], [], ":", color="#888888", lw=1)[0],
@@ -91,13 +98,23 @@ class NeuronExplorer(LessonWidget):
             ax.imshow(np.zeros(self._grid_shape), origin="lower", extent=(lo, hi, lo, hi),
                       cmap=SURFACE_CMAP, aspect="equal", interpolation="bilinear"),
             ax.plot([], [], "--", color="white", lw=2)[0], tier=1)
-        self.fig.colorbar(self.surface_image, cax=self.ax_colorbar)
+        # the colour bar: the colour map over the curve's range of a (the same axis of numbers), made
+        # by hand: a matplotlib colorbar rebuilds itself whenever the range changes
+        cax = self.ax_colorbar
+        self.colorbar_image = self.dynamic(
+            cax.imshow(np.zeros((256, 1)), origin="lower", aspect="auto", cmap=SURFACE_CMAP, extent=(0, 1, 0, 1),
+                       interpolation="nearest"), tier=2)
+        cax.set_xlim(0, 1)
+        cax.set_xticks([])
+        cax.yaxis.tick_right()
+        cax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
+        self.dynamic(cax.yaxis, tier=2)
         self.input_point = self.dynamic(ax.plot([], [], "o", color=HIGHLIGHT, ms=10, mec="black", zorder=5)[0])
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂", labelpad=1)
-        self.plane_title = self.dynamic(ax.set_title("", fontsize=10), tier=2)
+        ax.set_title("a = f(w·x + b) over the input plane\n- - - boundary: z = 0", fontsize=10)
 
     def _update(self):
         c = {name: control.value for name, control in self.controls.items()}
@@ -135,14 +152,17 @@ class NeuronExplorer(LessonWidget):
         self.curve_title.set_text(f"z = {self.z:.2f}  →  a = {self.a:.3f}")
         if self.changed("activation", f.name):  # limits, labels and colours that depend on f only
             window = f.forward(np.linspace(-7.0, 7.0, 401))
-            pad = 0.08 * (window.max() - window.min())
-            self.ax_curve.set_ylim(window.min() - pad, window.max() + pad)
-            self.ax_curve.set_ylabel(f"a = {f.name}(z)", labelpad=1)
+            low, high = float(window.min()), float(window.max())
+            pad = 0.08 * (high - low)
+            shown = (low - pad, high + pad)
+            self.set_limits(self.ax_curve, ylim=shown)
             # the plane's colours span f over the same window, so colour and curve agree
-            self.surface_image.set_clim(window.min(), window.max())
+            self.surface_image.set_clim(low, high)
+            self.colorbar_image.set_data(np.linspace(*shown, 256)[:, None])
+            self.colorbar_image.set_clim(low, high)
+            self.colorbar_image.set_extent((0, 1, *shown))
+            self.set_limits(self.ax_colorbar, ylim=shown)
             self.diagram.set_layer_titles(["inputs x", f"neuron\nf = {f.name}"])
-            self.plane_title.set_text(f"a = {f.name}(w·x + b) over the input plane\n"
-                                      f"- - - boundary z = 0, where a = {self.threshold:.2f}")
         self.input_point.set_data([self.x[0]], [self.x[1]])
 
     def readout(self):
