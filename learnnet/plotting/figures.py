@@ -39,6 +39,10 @@ def new_figure(figsize=(8, 4), interactive=None, dpi=100):
 
         with plt.ioff():
             fig = plt.figure(figsize=figsize, dpi=dpi)
+        # The widget decides when to redraw. pyplot's auto-redraw (a full draw whenever an artist
+        # changes) would undo the blitting, and an artist that moves itself while it is drawn
+        # (an annotation's arrow, say) would keep the kernel drawing forever.
+        fig.stale_callback = None
         canvas = fig.canvas
         canvas.header_visible = False
         canvas.footer_visible = False

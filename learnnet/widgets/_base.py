@@ -185,6 +185,14 @@ class LessonWidget:
         for artist in self._tiers[0]:
             self.fig.draw_artist(artist)
         canvas.blit(self.fig.bbox)
+        self._mark_drawn()
+
+    def _mark_drawn(self):
+        # What the canvas shows is now up to date. Without this the figure stays "stale" (its
+        # dynamic artists changed), and pyplot, after every message the kernel handles, asks the
+        # browser for a full redraw of every stale figure: the browser answers with a message,
+        # which makes it ask again, and the kernel stays busy forever.
+        self.fig.stale = False
 
     def _draw_tiers(self, tiers):
         for t in tiers:  # rarest first; keep an image after each for the next update
@@ -203,6 +211,7 @@ class LessonWidget:
         for artist in self._tiers[0]:
             self.fig.draw_artist(artist)
         self._needs_full_redraw = False
+        self._mark_drawn()
 
     def png(self, dpi=None):
         """The whole figure, dynamic artists included, as PNG bytes."""
