@@ -111,11 +111,16 @@ class BackpropStepper(LessonWidget):
         self.loss_text = self.ax_net.text(out_x + 0.3, out_y, "", ha="left", va="center", fontsize=8.5,
                                           bbox=dict(boxstyle="round,pad=0.3", fc="#fff7e6", ec=HIGHLIGHT))
         # The table of terms is the read-out beside the controls (text is slow to draw in a figure).
-        # the forward values change only with the example; the gradients and highlights with every step
-        self.dynamic(*self.diagram.node_texts, self.loss_text, rarely=True)
-        self.dynamic(self.diagram.edge_artist, self.diagram.node_artist, *self.diagram.edge_texts,
-                     *self.grad_texts.values(), self.title)
-        self._titled_activation = None
+        # Tiers by what changes them, so that a change redraws only the texts it changes: the step's
+        # title (with its mathtext formula) and the hidden column's title change with the step or the
+        # activation (tier 3); the edges and their labels with the step, or with the example once the
+        # labels are gradients (tier 2); the neurons, their values and gradients, and the loss with
+        # the example (tier 1). The edge labels sit between the circles, so the circles can be drawn
+        # after them.
+        self.dynamic(self.title, self.diagram.title_texts[1], tier=3)
+        self.dynamic(self.diagram.edge_artist, *self.diagram.edge_texts, tier=2)
+        self.dynamic(self.diagram.node_artist, *self.diagram.node_texts, *self.grad_texts.values(),
+                     self.loss_text, tier=1)
 
     # -------------------------------------------------------------------- update
     def _update(self):
@@ -140,13 +145,9 @@ class BackpropStepper(LessonWidget):
     def _draw_network(self, trace):
         d = self.diagram
         f = self.layers[0].activation.name
-        if f != self._titled_activation:  # the column titles are part of the background
-            d.set_layer_titles(["input x", f"hidden\n{f}", "output ŷ\nsigmoid"])
-            self._titled_activation = f
-            self.request_full_redraw()
+        d.set_layer_titles(["input x", f"hidden\n{f}", "output ŷ\nsigmoid"])  # redrawn only if changed
         if self.changed("forward", id(trace)):  # a new trace: new values in the circles
             d.set_values([trace.x, trace.outputs[0], trace.outputs[1]], value_range=(-2, 2))
-            d.set_weights([layer.kernel for layer in trace.layers], max_abs=1.0)
             self.loss_text.set_text(f"y = {trace.y_true[0]:.2f}\nL = {trace.loss_value:.4f}")
 
         # the gradient under each neuron: the latest one computed at or before this step
@@ -160,22 +161,29 @@ class BackpropStepper(LessonWidget):
         for node, text in self.grad_texts.items():
             text.set_text(f"{shown[node][0]}={shown[node][1]:+.4f}" if node in shown else "")
 
+        # highlights change with the step only, edge labels with the step and the numbers: an artist
+        # is redrawn only when it changed (set_text with the same text changes nothing)
         stage = self.stage
+        gap = None if stage is None else stage.layer - 1
+        edges = [e for e in d.edges if e[0] == gap]
+        if self.changed("highlight", self.step, *[layer.kernel for layer in trace.layers]):
+            d.set_weights([layer.kernel for layer in trace.layers], max_abs=1.0)
+            if stage is None:
+                d.highlight()
+            elif stage.kind in ("loss", "activation"):
+                d.highlight(nodes=[(stage.layer, t.index[0]) for t in stage.terms])
+            elif stage.kind == "weights":
+                d.highlight(nodes=[(gap, i) for i in range(d.layer_sizes[gap])], edges=edges)
+            else:
+                d.highlight(nodes=[(gap, t.index[0]) for t in stage.terms], edges=edges)
         if stage is None:
-            d.highlight()
             d.set_edge_labels({(l, i, j): f"{layer.kernel[i, j]:+.2f}" for l, layer in enumerate(trace.layers)
                                for i in range(layer.kernel.shape[0]) for j in range(layer.kernel.shape[1])})
-            return
-        gap = stage.layer - 1
-        edges = [e for e in d.edges if e[0] == gap]
-        if stage.kind in ("loss", "activation"):
-            d.highlight(nodes=[(stage.layer, t.index[0]) for t in stage.terms])
+        elif stage.kind in ("loss", "activation"):
             d.set_edge_labels({})
         elif stage.kind == "weights":
-            d.highlight(nodes=[(gap, i) for i in range(d.layer_sizes[gap])], edges=edges)
             d.set_edge_labels({(gap, *t.index): f"{t.downstream:+.4f}" for t in stage.terms if t.kind == "kernel"})
         else:  # back to the inputs: each edge carries upstream x weight
-            d.highlight(nodes=[(gap, t.index[0]) for t in stage.terms], edges=edges)
             d.set_edge_labels({(gap, t.index[0], j): f"{u * w:+.4f}"
                                for t in stage.terms for j, (u, w) in enumerate(zip(t.upstream, t.local))})
 
