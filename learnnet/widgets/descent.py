@@ -10,6 +10,7 @@ Animation never blocks the kernel: the "play" button is an ``ipywidgets.Play`` t
 """
 import ipywidgets
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 from .. import landscapes, optimizers
 from ..plotting import HIGHLIGHT, SURFACE_CMAP
@@ -18,6 +19,17 @@ from ._base import LessonWidget
 MAX_STEPS = 150
 STYLE = {"description_width": "90px"}
 WIDTH = ipywidgets.Layout(width="340px")
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value, position=None):
+    """A log axis's tick label as plain text, 10⁻⁴ (matplotlib's default is slower mathtext)."""
+    exponent = np.log10(value) if value > 0 else np.nan
+    if not np.isfinite(exponent) or abs(exponent - round(exponent)) > 1e-9:
+        return f"{value:.3g}"
+    return "10" + str(int(round(exponent))).translate(SUPERSCRIPT)
+
 
 # name -> (label, colour, how to make a fresh optimizer for a learning rate)
 OPTIMIZERS = {
@@ -153,9 +165,22 @@ class GradientDescentExplorer(LessonWidget):
         self.ax_loss.set_yscale("log")
         self.ax_loss.set_xlim(0, MAX_STEPS)
         self.ax_loss.set_xlabel("step")
-        self.ax_loss.set_ylabel("loss (log scale)")
+        self.ax_loss.set_ylabel("loss after each step (log scale)")
         self.ax_loss.grid(True, which="major", alpha=0.3)
         self.legend = self.ax_loss.legend(loc="upper right", fontsize=8, framealpha=0.9)
+        # A new surface changes the map's axes, the formula, the loss axis's range and the contours
+        # (tier 3, each contour set registered when made): only those are redrawn, not the figure.
+        # The loss axis keeps a few labelled decades (log tick labels are slow mathtext).
+        self.ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        self.ax_loss.yaxis.set_minor_locator(NullLocator())
+        self.ax_loss.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+        for axis in (self.ax_map.xaxis, self.ax_map.yaxis):
+            axis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
+        # labels at fixed places: an axis with an automatic label place measures every tick label per draw
+        self.ax_map.xaxis.set_label_coords(0.5, -0.08)
+        self.ax_map.yaxis.set_label_coords(-0.1, 0.5)
+        self.ax_loss.yaxis.set_label_coords(-0.08, 0.5)
+        self.dynamic(self.formula_text, self.ax_map.xaxis, self.ax_map.yaxis, self.ax_loss.yaxis, tier=3)
         # what changes with every step is redrawn on its own, over the contours (matplotlib blitting)
         self.dynamic(self.start_marker, self.minimum_marker, rarely=True)  # they change with the settings only
         self.dynamic(*self.lines.values(), *self.heads.values(), *self.curves.values(), *self.curve_heads.values(),
@@ -171,6 +196,7 @@ class GradientDescentExplorer(LessonWidget):
             self._contour_range[name] = (float(L.min()), float(L.max()))
             self.contours[name] = self.ax_map.contourf(W1, W2, np.maximum(L, low), levels=levels,
                                                        cmap=SURFACE_CMAP, norm="log", alpha=0.85, zorder=1)
+            self.dynamic(self.contours[name], tier=3)
         return self.contours[name]
 
     # -------------------------------------------------------------------- update
@@ -223,9 +249,7 @@ class GradientDescentExplorer(LessonWidget):
             artist.set_visible(other == name)
         surface = self.surfaces[name]
         (a, b), (c, d) = surface.bounds
-        self.request_full_redraw()  # new contours, limits and labels: the background changes
-        self.ax_map.set_xlim(a, b)
-        self.ax_map.set_ylim(c, d)
+        self.set_limits(self.ax_map, xlim=(a, b), ylim=(c, d))  # its axes are redrawn with the contours
         self.ax_map.set_xlabel(surface.param_names[0])
         self.ax_map.set_ylabel(surface.param_names[1], labelpad=1)
         self.formula_text.set_text(f"{surface.title}:  ${surface.formula}$")  # mathtext: parsed once per surface
@@ -234,16 +258,16 @@ class GradientDescentExplorer(LessonWidget):
         # the loss axis is fitted to the surface (not to a run), so neither playing nor a new
         # start or learning rate rescales it
         low, high = self._contour_range[name]
-        self.ax_loss.set_ylim(max(low, high * 1e-8) / 2, high * 30)
+        self.set_limits(self.ax_loss, ylim=(max(low, high * 1e-8) / 2, high * 30))
         self._shown_surface = name
 
     def _draw_annotations(self):
         s = self.surface
-        self.title.set_text(f"loss after each step · learning rate {self.learning_rate:.4g} · step {self.step}")
+        self.title.set_text(f"step {self.step} · learning rate {self.learning_rate:.4g}")  # short: redrawn every step
         if self.changed("start", *self.start):
             self.start_marker.set_data([self.start[0]], [self.start[1]])
         self.step_line.set_xdata([self.step, self.step])
-        messages = [f"{OPTIMIZERS[n][0]} diverged after {self.steps_shown[n]} steps"
+        messages = [f"{OPTIMIZERS[n][0]} diverged after {self.steps_shown[n]} step{'' if self.steps_shown[n] == 1 else 's'}"
                     for n in self.shown if self.diverged[n]]
         self.diverged_text.set_text("\n".join(messages))
         self.diverged_text.set_visible(bool(messages))
