@@ -90,7 +90,9 @@ class ForwardPassViewer(LessonWidget):
         sizes = [self.layers[0].kernel.shape[0]] + [layer.units for layer in self.layers]
         self.diagram = NetworkDiagram(ax, sizes, layer_titles=titles, node_size=950, value_range=(-2, 2))
         self.diagram.set_weights([layer.kernel for layer in self.layers])
-        self.title = self.dynamic(fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=11), tier=1)
+        # tiers by what changes them: the title with the layer (2), the highlighted weights with the
+        # layer or the neuron (1), the values with everything (0)
+        self.title = self.dynamic(fig.text(0.5, 0.975, "", ha="center", va="top", fontsize=11), tier=2)
         self.dynamic(*self.diagram.weight_artists, tier=1)
         self.dynamic(*self.diagram.value_artists)
         self.neuron_line = self.dynamic(fig.text(0.5, 0.03, "", ha="center", va="bottom", fontsize=10))
