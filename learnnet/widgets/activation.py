@@ -59,7 +59,9 @@ class ActivationExplorer(LessonWidget):
             ax.yaxis.set_label_coords(-0.15, 0.5)  # a fixed place: no measuring of tick labels per draw
             # tier 2 changes with the activation menu only: the y axis (limits, numbers, label), the
             # line y = 0 and the curves; the x axis never changes, so it stays in the background
-            self.dynamic(ax.yaxis, ax.axhline(0, color="#cccccc", lw=0.8, zorder=0), tier=2)
+            # (with the left and right spines, whose ends are placed in y's data coordinates)
+            self.dynamic(ax.yaxis, ax.spines["left"], ax.spines["right"],
+                         ax.axhline(0, color="#cccccc", lw=0.8, zorder=0), tier=2)
         self.f_line, self.df_line = self.dynamic(self.ax_f.plot([], [], color="#444444", lw=2)[0],
                                                  self.ax_df.plot([], [], color=POSITIVE, lw=2)[0], tier=2)
         self.tangent_line, self.f_point = self.dynamic(

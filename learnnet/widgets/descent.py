@@ -180,7 +180,8 @@ class GradientDescentExplorer(LessonWidget):
         self.ax_map.xaxis.set_label_coords(0.5, -0.08)
         self.ax_map.yaxis.set_label_coords(-0.1, 0.5)
         self.ax_loss.yaxis.set_label_coords(-0.08, 0.5)
-        self.dynamic(self.formula_text, self.ax_map.xaxis, self.ax_map.yaxis, self.ax_loss.yaxis, tier=3)
+        self.dynamic(self.formula_text, self.ax_map.xaxis, self.ax_map.yaxis, self.ax_loss.yaxis,
+                     self.ax_loss.spines["left"], self.ax_loss.spines["right"], tier=3)
         # what changes with every step is redrawn on its own, over the contours (matplotlib blitting)
         self.dynamic(self.start_marker, self.minimum_marker, rarely=True)  # they change with the settings only
         self.dynamic(*self.lines.values(), *self.heads.values(), *self.curves.values(), *self.curve_heads.values(),
@@ -197,6 +198,10 @@ class GradientDescentExplorer(LessonWidget):
             self.contours[name] = self.ax_map.contourf(W1, W2, np.maximum(L, low), levels=levels,
                                                        cmap=SURFACE_CMAP, norm="log", alpha=0.85, zorder=1)
             self.dynamic(self.contours[name], tier=3)
+            # the map's frame goes on top of the contours: registered (again) after them
+            spines = list(self.ax_map.spines.values())
+            self._tiers[3] = [a for a in self._tiers[3] if all(a is not s for s in spines)]
+            self.dynamic(*spines, tier=3)
         return self.contours[name]
 
     # -------------------------------------------------------------------- update

@@ -79,8 +79,11 @@ class NeuronExplorer(LessonWidget):
         ax = self.ax_curve
         # Only what changes is redrawn, and tick labels are slow to draw: the z axis follows the
         # curve's reach (tier 3, rarely), the a axis the activation (tier 2); the frame stays put.
-        self.dynamic(ax.xaxis, ax.axvline(0, color="#cccccc", lw=0.8, zorder=0), tier=3)
-        self.dynamic(ax.yaxis, ax.axhline(0, color="#cccccc", lw=0.8, zorder=0), tier=2)
+        # (each with the spines whose ends are placed in its data coordinates)
+        self.dynamic(ax.xaxis, ax.spines["top"], ax.spines["bottom"],
+                     ax.axvline(0, color="#cccccc", lw=0.8, zorder=0), tier=3)
+        self.dynamic(ax.yaxis, ax.spines["left"], ax.spines["right"],
+                     ax.axhline(0, color="#cccccc", lw=0.8, zorder=0), tier=2)
         ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
         ax.set_xlabel("z = w·x + b")
         ax.set_ylabel("a = f(z)")
@@ -108,7 +111,7 @@ class NeuronExplorer(LessonWidget):
         cax.set_xticks([])
         cax.yaxis.tick_right()
         cax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
-        self.dynamic(cax.yaxis, tier=2)
+        self.dynamic(*cax.spines.values(), cax.yaxis, tier=2)
         self.input_point = self.dynamic(ax.plot([], [], "o", color=HIGHLIGHT, ms=10, mec="black", zorder=5)[0])
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
