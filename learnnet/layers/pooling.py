@@ -108,7 +108,9 @@ class MaxPooling2D(_Pooling2D):
         x_pad, y, pads = self.cache
         (ph, pw), (sh, sw) = self.pool_size, self.strides
         out_h, out_w = y.shape[1:3]
-        grad = np.zeros(x_pad.shape, dtype=upstream_grad.dtype)
+        apart = sh >= ph and sw >= pw                          # windows do not overlap: each pixel in one at most
+        tiled = (sh, sw) == (ph, pw) and x_pad.shape[1:3] == (ph * out_h, pw * out_w)   # and cover every pixel
+        grad = (np.empty if tiled else np.zeros)(x_pad.shape, dtype=upstream_grad.dtype)   # tiled: all written below
         unclaimed = np.ones(y.shape, dtype=bool)              # windows whose max no cell has claimed yet
         for a in range(ph):
             for b in range(pw):                                # cell (a, b) of every window, in reading order
@@ -116,7 +118,11 @@ class MaxPooling2D(_Pooling2D):
                 wins = cell == y
                 wins &= unclaimed                              # the first cell holding the max takes the gradient
                 unclaimed ^= wins
-                grad[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw] += upstream_grad * wins
+                target = grad[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw]
+                if apart:
+                    np.multiply(upstream_grad, wins, out=target)   # written once: no zeros to add to
+                else:
+                    target += upstream_grad * wins
         return crop(grad, pads)
 
 
