@@ -7,7 +7,8 @@ does; each one computes the batch loss, as ``fit`` reports it.
 
 - ``learnnet``: ``model.fit(x, y, batch_size=32, epochs=1, verbose=0)``, the course's code.
 - ``numpy``: the same math written by hand as a minimal NumPy loop (float32, in-place Adam):
-  the floor an engine built on NumPy can approach, with no checks and no bookkeeping.
+  the floor an engine built on NumPy can approach, with no checks and no bookkeeping. Its batch
+  loss is the one ``fit`` reports, Keras's (rows divided by their sum, then clipped).
 - ``torch``: PyTorch eager on the CPU, written the usual way (``nn.Sequential``, logits with
   ``CrossEntropyLoss``, ``torch.optim``), with as many threads as NumPy's BLAS.
 - ``keras``: Keras 3 ``fit`` on the torch backend (``KERAS_BACKEND=torch``).
@@ -114,7 +115,8 @@ class NumpyMLP:
         w1, b1, w2, b2, w3, b3 = self.params
         p, (z1, h1, z2, h2) = self.forward(x)
         n = len(x)
-        loss = -np.sum(y * np.log(np.clip(p, 1e-7, 1 - 1e-7))) / n
+        # the loss fit reports, Keras's: each row divided by its sum, clipped, then the cross-entropy
+        loss = -np.sum(y * np.log(np.clip(p / p.sum(axis=1, keepdims=True), 1e-7, 1 - 1e-7))) / n
         g3 = (p - y) / n                       # softmax + cross-entropy, fused
         g2 = (g3 @ w3.T) * (z2 > 0)
         g1 = (g2 @ w2.T) * (z1 > 0)

@@ -83,7 +83,7 @@ def _floor_step_phases(floor, x, y):
     p, (z1, h1, z2, h2) = floor.forward(x)
     t1 = clock()
     n = len(x)
-    float(-np.sum(y * np.log(np.clip(p, 1e-7, 1 - 1e-7))) / n)
+    float(-np.sum(y * np.log(np.clip(p / p.sum(axis=1, keepdims=True), 1e-7, 1 - 1e-7))) / n)
     g3 = (p - y) / n
     t2 = clock()
     g2 = (g3 @ w3.T) * (z2 > 0)

@@ -370,7 +370,7 @@ class CategoricalCrossentropy(Loss):
         n_samples = p.size // p.shape[-1]
         dz = (t.sum(axis=-1, keepdims=True) * p - t) / n_samples
         q = np.minimum(np.maximum(p / p.sum(axis=-1, keepdims=True), EPSILON), 1 - EPSILON)   # per_sample's clip
-        return _mean(-(t * np.log(q)).sum(axis=-1)), dz
+        return -_mean((t * np.log(q)).sum(axis=-1)), dz   # = per_sample's mean (negating is exact)
 
     def get_config(self):
         return {"from_logits": self.from_logits}

@@ -71,6 +71,7 @@ class Model(Trainer, Layer):
         self._leaves = None       # the layers that hold weights, models unrolled (cached)
         self.inputs, self.outputs = [], []
         self._inputs_are_list = self._outputs_are_list = False
+        self._free_input_sizes = False   # an input size other than the batch left as None
         Layer.__init__(self, name=name, trainable=trainable)
         self._init_training()
 
@@ -91,6 +92,7 @@ class Model(Trainer, Layer):
             raise ValueError("A model needs at least one input and one output tensor.")
         nodes, layers, self._node_depth = map_graph(ins, outs)
         self.inputs, self.outputs = ins, outs
+        self._free_input_sizes = any(None in t.shape[1:] for t in ins)
         self._nodes = [n for n in nodes if not n.is_input]
         self._layers = layers
         self._leaves = None

@@ -357,7 +357,7 @@ class Trainer:
         """``forward`` on a batch of the data ``_prepare_x`` checked. If the model's input shape is
         fixed (all but the batch size), its layers skip their own per-batch checks (``checked_data``)."""
         inputs = xs if self._inputs_are_list else xs[0]
-        if any(None in t.shape[1:] for t in self.inputs):   # sizes left free: the layers check them
+        if self._free_input_sizes:                          # sizes left free: the layers check them
             return self.forward(inputs, training=training)
         with checked_data():
             return self.forward(inputs, training=training)
