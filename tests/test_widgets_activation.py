@@ -129,3 +129,75 @@ def test_linear_stack_survives_any_sequence_of_changes(changes):
         assert np.all(np.isfinite(w.stack_output))
         if w.controls["activation"].value == "linear":
             assert w.max_difference < 1e-9
+
+
+def assert_blitted_picture_is_a_full_redraw(w):
+    """What the learner sees after blitting equals the figure drawn from scratch: no stale artist."""
+    blitted = np.asarray(w.fig.canvas.buffer_rgba()).copy()
+    w.fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(w.fig.canvas.buffer_rgba())), "a changed artist was not redrawn"
+
+
+ACTIVATION_CHANGES = st.lists(st.one_of(st.tuples(st.just("x"), st.floats(-6, 6, allow_nan=False)),
+                                        st.tuples(st.just("activation"), st.sampled_from(ELEMENTWISE))),
+                              min_size=1, max_size=5)
+STACK_CHANGES = st.lists(st.one_of(st.tuples(st.just("depth"), st.integers(1, 6)),
+                                   st.tuples(st.just("seed"), st.integers(0, 20)),
+                                   st.tuples(st.just("activation"),
+                                             st.sampled_from(["linear", "relu", "tanh", "sigmoid"]))),
+                         min_size=1, max_size=5)
+
+
+def apply_and_check_activation(changes):
+    w = _shared.setdefault("checked", ActivationExplorer(interactive=False))
+    for name, value in changes:
+        w.controls[name].value = value
+        f = activations.get(w.controls["activation"].value)
+        x = np.array(w.controls["x"].value)
+        assert w.value == pytest.approx(float(f.forward(x))) and w.slope == pytest.approx(float(f.derivative(x)))
+        assert w.slopes == {n: pytest.approx(float(activations.get(n).derivative(x))) for n in ELEMENTWISE}
+        assert tuple(w.f_point.get_xydata()[0]) == pytest.approx((w.x, w.value))
+        assert tuple(w.df_point.get_xydata()[0]) == pytest.approx((w.x, w.slope))
+        (x0, x1), (y0, y1) = w.tangent
+        assert (y1 - y0) == pytest.approx(w.slope * (x1 - x0))
+        np.testing.assert_allclose(w.f_line.get_ydata(), f.forward(w._xs))
+    return w
+
+
+def apply_and_check_stack(changes):
+    w = _shared.setdefault("checked_stack", LinearStackExplorer(interactive=False))
+    for name, value in changes:
+        w.controls[name].value = value
+        assert len(w.layers) == w.controls["depth"].value
+        np.testing.assert_allclose(w.stack_output, _run(w.layers, w.xs)[:, 0])
+        product = w.layers[0].kernel
+        for layer in w.layers[1:]:
+            product = product @ layer.kernel
+        assert w.single_kernel == pytest.approx(float(product[0, 0]))
+        if w.controls["activation"].value == "linear" or w.controls["depth"].value == 1:
+            assert w.max_difference < 1e-9 and "IS one linear layer" in w.readout()
+    return w
+
+
+@settings(max_examples=25, deadline=None)
+@given(ACTIVATION_CHANGES)
+def test_activation_explorer_shows_the_engines_numbers_after_any_changes(changes):
+    apply_and_check_activation(changes)
+
+
+@settings(max_examples=6, deadline=None)  # each example ends with a full redraw, which is slow
+@given(ACTIVATION_CHANGES)
+def test_activation_explorer_leaves_no_stale_pixels(changes):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check_activation(changes))
+
+
+@settings(max_examples=25, deadline=None)
+@given(STACK_CHANGES)
+def test_linear_stack_shows_the_engines_layers_after_any_changes(changes):
+    apply_and_check_stack(changes)
+
+
+@settings(max_examples=6, deadline=None)
+@given(STACK_CHANGES)
+def test_linear_stack_leaves_no_stale_pixels(changes):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check_stack(changes))

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learnnet.backprop_trace import trace_backprop
 from learnnet.widgets.backprop import BackpropStepper
@@ -86,3 +88,66 @@ def test_survives_any_sequence_of_control_changes():
             c.value = float(rng.uniform(c.min, c.max))
     assert np.isfinite(w.loss_value)
     w.close()
+
+
+def assert_blitted_picture_is_a_full_redraw(w):
+    """What the learner sees after blitting equals the figure drawn from scratch: no stale artist."""
+    blitted = np.asarray(w.fig.canvas.buffer_rgba()).copy()
+    w.fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(w.fig.canvas.buffer_rgba())), "a changed artist was not redrawn"
+
+
+def buttons(w):
+    """The layout's buttons by label (the layout built with a placeholder for the figure: no PNG view)."""
+    import ipywidgets
+    w._layout(list(w.controls.values()), w._readout_html, ipywidgets.HTML())
+    return {"◀ back": w.back_button, "next ▶": w.next_button}
+
+
+_shared = {}
+BACKPROP_ACTIONS = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["x1", "x2"]), st.floats(-2, 2, allow_nan=False)),
+    st.tuples(st.just("target"), st.floats(0, 1, allow_nan=False)),
+    st.tuples(st.just("activation"), st.sampled_from(["sigmoid", "tanh", "relu", "linear"])),
+    st.tuples(st.just("step"), st.integers(0, 6)),
+    st.tuples(st.just("click"), st.sampled_from(["◀ back", "next ▶"]))), min_size=1, max_size=6)
+
+
+def apply_and_check(actions):
+    if "stepper" not in _shared:
+        w = _shared["stepper"] = BackpropStepper(interactive=False)
+        _shared["buttons"] = buttons(w)
+    w, clickable = _shared["stepper"], _shared["buttons"]
+    for name, value in actions:
+        step_before = w.controls["step"].value
+        if name == "click":
+            clickable[value].click()
+            assert w.step == (min(step_before + 1, 6) if value == "next ▶" else max(step_before - 1, 0))
+        else:
+            w.controls[name].value = value
+        c = {k: w.controls[k].value for k in ("x1", "x2", "target", "step")}
+        trace = trace_backprop(w.layers, [c["x1"], c["x2"]], [c["target"]])
+        assert w.step == c["step"] and w.loss_value == pytest.approx(trace.loss_value)
+        assert w.prediction == pytest.approx(float(trace.y_pred[0]))
+        if w.step == 0:
+            assert w.stage is None and w.rows == []
+        else:
+            expected = {t.name: t.downstream for t in trace.stages[w.step - 1].terms}
+            assert {r["name"]: r["engine"] for r in w.rows} == pytest.approx(expected)
+            for r in w.rows:
+                assert r["product"] == pytest.approx(r["engine"], rel=1e-12, abs=1e-15)
+                assert r["engine"] == pytest.approx(r["numerical"], rel=1e-5, abs=1e-8)
+        assert np.isfinite(w.loss_value) and "nan" not in w.readout()
+    return w
+
+
+@settings(max_examples=25, deadline=None)
+@given(BACKPROP_ACTIONS)
+def test_any_sequence_of_changes_and_clicks_shows_the_engines_gradients(actions):
+    apply_and_check(actions)
+
+
+@settings(max_examples=6, deadline=None)  # each example ends with a full redraw, which is slow
+@given(BACKPROP_ACTIONS)
+def test_any_sequence_of_changes_and_clicks_leaves_no_stale_pixels(actions):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check(actions))

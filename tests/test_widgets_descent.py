@@ -2,6 +2,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learnnet import landscapes, optimizers
 from learnnet.widgets.descent import MAX_STEPS, OPTIMIZERS, GradientDescentExplorer
@@ -114,3 +116,78 @@ def test_survives_any_sequence_of_control_changes():
 def test_optimizers_are_learnnets_own():
     assert isinstance(OPTIMIZERS["adam"][2](0.1), optimizers.Adam)
     assert OPTIMIZERS["momentum"][2](0.1).momentum == 0.9
+
+
+def assert_blitted_picture_is_a_full_redraw(w):
+    """What the learner sees after blitting equals the figure drawn from scratch: no stale artist."""
+    blitted = np.asarray(w.fig.canvas.buffer_rgba()).copy()
+    w.fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(w.fig.canvas.buffer_rgba())), "a changed artist was not redrawn"
+
+
+_shared = {}
+DESCENT_ACTIONS = st.lists(st.one_of(
+    st.tuples(st.just("surface"), st.sampled_from(list(landscapes.SURFACES))),
+    st.tuples(st.just("learning_rate"), st.floats(-4, 1).map(lambda e: float(10 ** e))),
+    st.tuples(st.sampled_from(["start_w1", "start_w2"]), st.floats(0, 1)),  # a fraction of the slider's range
+    st.tuples(st.sampled_from(list(OPTIMIZERS)), st.booleans()),
+    st.tuples(st.just("step"), st.integers(0, MAX_STEPS)),
+    st.tuples(st.just("play"), st.integers(1, 8)),                          # that many ticks of the play button
+    st.tuples(st.just("click"), st.sampled_from(["step", "reset"]))), min_size=1, max_size=5)
+
+
+def apply_and_check(actions):
+    import ipywidgets
+    if "explorer" not in _shared:
+        w = _shared["explorer"] = GradientDescentExplorer(interactive=False)
+        w._layout(list(w.controls.values()), w._readout_html, ipywidgets.HTML())  # its buttons and play widget
+    w = _shared["explorer"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning is a failure: divergence must be caught, and shown
+        for name, value in actions:
+            c = w.controls.get(name)
+            if name in ("start_w1", "start_w2"):
+                c.value = c.min + value * (c.max - c.min)
+            elif name == "play":
+                for _ in range(value):
+                    w.play.value = min(w.play.value + 1, MAX_STEPS)
+            elif name == "click":
+                before = w.step
+                (w.step_button if value == "step" else w.reset_button).click()
+                assert w.step == (min(before + 1, MAX_STEPS) if value == "step" else 0)
+            else:
+                c.value = value
+            check_against_fresh_runs(w)
+    return w
+
+
+def check_against_fresh_runs(w):
+    """Every shown point is where a fresh optimizer gets in that many steps; divergence is shown, not hidden."""
+    c = {k: control.value for k, control in w.controls.items()}
+    assert w.shown == [n for n in OPTIMIZERS if c[n]] and w.step == c["step"]
+    start = np.array([c["start_w1"], c["start_w2"]])
+    for n in w.shown:
+        fresh = landscapes.Trajectory(landscapes.get(c["surface"]), OPTIMIZERS[n][2](c["learning_rate"]), start)
+        fresh.run(w.step)
+        k = min(w.step, fresh.steps)
+        assert w.steps_shown[n] == k
+        np.testing.assert_array_equal(w.points[n], fresh.path[k])
+        assert np.all(np.isfinite(w.points[n])) and np.isfinite(w.losses[n])
+        if fresh.diverged and w.step > fresh.steps:
+            assert w.diverged[n] and f"{OPTIMIZERS[n][0]:<20}" in w.readout() and "DIVERGED" in w.readout()
+            assert w.diverged_text.get_visible() and OPTIMIZERS[n][0] in w.diverged_text.get_text()
+        else:
+            assert w.diverged[n] is None
+    assert len(w.readout().splitlines()) == 1 + max(len(w.shown), 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(DESCENT_ACTIONS)
+def test_any_sequence_of_changes_and_clicks_shows_the_engines_paths_and_divergence(actions):
+    apply_and_check(actions)
+
+
+@settings(max_examples=6, deadline=None)  # each example ends with a full redraw, which is slow
+@given(DESCENT_ACTIONS)
+def test_any_sequence_of_changes_and_clicks_leaves_no_stale_pixels(actions):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check(actions))

@@ -119,3 +119,49 @@ def test_survives_any_sequence_of_control_changes(changes):
         k = w.controls["layer"].value - 1
         assert 0 <= w.neuron < w.layers[k].units
         assert w.a_neuron == pytest.approx(float(w.outputs[k][w.neuron]))
+
+
+def assert_blitted_picture_is_a_full_redraw(w):
+    """What the learner sees after blitting equals the figure drawn from scratch: no stale artist."""
+    blitted = np.asarray(w.fig.canvas.buffer_rgba()).copy()
+    w.fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(w.fig.canvas.buffer_rgba())), "a changed artist was not redrawn"
+
+
+FORWARD_CHANGES = st.lists(st.one_of(st.tuples(st.sampled_from(["x1", "x2"]), st.floats(-2, 2, allow_nan=False)),
+                                     st.tuples(st.just("layer"), st.integers(1, 3)),
+                                     st.tuples(st.just("neuron"), st.integers(0, 3))), min_size=1, max_size=5)
+
+
+def apply_and_check(changes):
+    w = _shared.setdefault("checked", ForwardPassViewer(interactive=False))
+    for name, value in changes:
+        control = w.controls[name]
+        control.value = min(max(value, control.min), control.max)
+        x = np.array([w.controls["x1"].value, w.controls["x2"].value])
+        np.testing.assert_array_equal(w.x, x)
+        a = x[None, :]
+        for k, layer in enumerate(w.layers):  # the layer's math, by hand, beside what the widget shows
+            z = a @ layer.kernel + layer.bias
+            a = layer.activation.forward(z)
+            np.testing.assert_allclose(w.pre_activations[k], z[0], rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(w.outputs[k], a[0], rtol=1e-5, atol=1e-6)
+        k, j = w.controls["layer"].value - 1, w.controls["neuron"].value
+        assert (w.step, w.neuron) == (k + 1, j) and 0 <= j < w.layers[k].units
+        assert w.controls["neuron"].max == w.layers[k].units - 1
+        assert w.z_neuron == pytest.approx(float(w.pre_activations[k][j]))
+        assert w.a_neuron == pytest.approx(float(w.outputs[k][j]))
+        assert f"= {w.z_neuron:.3f}" in w.neuron_line.get_text()
+    return w
+
+
+@settings(max_examples=25, deadline=None)
+@given(FORWARD_CHANGES)
+def test_any_sequence_of_changes_shows_each_layers_own_forward(changes):
+    apply_and_check(changes)
+
+
+@settings(max_examples=6, deadline=None)  # each example ends with a full redraw, which is slow
+@given(FORWARD_CHANGES)
+def test_any_sequence_of_changes_leaves_no_stale_pixels(changes):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check(changes))

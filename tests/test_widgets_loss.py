@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from learnnet import activations, losses
 from learnnet.widgets.loss import CLASS_NAMES, CrossEntropyExplorer, LossExplorer
@@ -95,3 +97,77 @@ def test_survives_extreme_and_repeated_control_changes(widget_class):
             control.value = value
             assert "nan" not in w.readout() and "inf" not in w.readout()
     w.close()
+
+
+def assert_blitted_picture_is_a_full_redraw(w):
+    """What the learner sees after blitting equals the figure drawn from scratch: no stale artist."""
+    blitted = np.asarray(w.fig.canvas.buffer_rgba()).copy()
+    w.fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(w.fig.canvas.buffer_rgba())), "a changed artist was not redrawn"
+
+
+_shared = {}
+LOSS_CHANGES = st.lists(st.one_of(st.tuples(st.just("prediction"), st.floats(-4, 4, allow_nan=False)),
+                                  st.tuples(st.just("target"), st.floats(-2, 2, allow_nan=False)),
+                                  st.tuples(st.just("delta"), st.floats(0.1, 3, allow_nan=False))),
+                        min_size=1, max_size=5)
+CE_CHANGES = st.lists(st.one_of(st.tuples(st.sampled_from([f"logit_{n}" for n in CLASS_NAMES]),
+                                          st.floats(-6, 6, allow_nan=False)),
+                                st.tuples(st.just("true_class"), st.integers(0, len(CLASS_NAMES) - 1))),
+                      min_size=1, max_size=5)
+
+
+def apply_and_check_losses(changes):
+    w = _shared.setdefault("loss", LossExplorer(interactive=False))
+    for name, value in changes:
+        w.controls[name].value = value
+        y, p, delta = (w.controls[k].value for k in ("target", "prediction", "delta"))
+        expected = {"mse": losses.MeanSquaredError(), "mae": losses.MeanAbsoluteError(), "huber": losses.Huber(delta)}
+        for key, loss in expected.items():
+            assert w.losses[key] == pytest.approx(loss([[y]], [[p]]))
+            assert w.gradients[key] == pytest.approx(float(loss.gradient(np.array([[y]]), np.array([[p]]))[0, 0]))
+            assert tuple(w.dots[key].get_xydata()[0]) == pytest.approx((p, w.losses[key]))
+        assert w.error == pytest.approx(p - y)
+        assert "nan" not in w.readout()
+    return w
+
+
+def apply_and_check_cross_entropy(changes):
+    w = _shared.setdefault("ce", CrossEntropyExplorer(interactive=False))
+    for name, value in changes:
+        w.controls[name].value = value
+        z = np.array([[w.controls[f"logit_{n}"].value for n in CLASS_NAMES]])
+        y = np.eye(len(CLASS_NAMES))[[w.controls["true_class"].value]]
+        p = activations.softmax(z)
+        cce = losses.CategoricalCrossentropy(from_logits=True)
+        np.testing.assert_allclose(w.probabilities, p[0])
+        assert w.loss == pytest.approx(cce(y, z)) and np.isfinite(w.loss)
+        np.testing.assert_allclose(w.gradient, (p - y)[0], atol=1e-12)
+        assert w.p_true == pytest.approx(float(p[0, w.true_class]))
+        assert [bar.get_height() for bar in w.prob_bars] == pytest.approx(list(p[0]))
+        assert "nan" not in w.readout()
+    return w
+
+
+@settings(max_examples=25, deadline=None)
+@given(LOSS_CHANGES)
+def test_loss_explorer_shows_the_engines_losses_after_any_changes(changes):
+    apply_and_check_losses(changes)
+
+
+@settings(max_examples=6, deadline=None)  # each example ends with a full redraw, which is slow
+@given(LOSS_CHANGES)
+def test_loss_explorer_leaves_no_stale_pixels(changes):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check_losses(changes))
+
+
+@settings(max_examples=25, deadline=None)
+@given(CE_CHANGES)
+def test_cross_entropy_explorer_shows_the_engines_numbers_after_any_changes(changes):
+    apply_and_check_cross_entropy(changes)
+
+
+@settings(max_examples=6, deadline=None)
+@given(CE_CHANGES)
+def test_cross_entropy_explorer_leaves_no_stale_pixels(changes):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check_cross_entropy(changes))

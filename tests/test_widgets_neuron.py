@@ -165,3 +165,46 @@ def test_under_ipympl_the_figure_is_a_live_canvas_in_the_layout():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "-2.4"
+
+
+def assert_blitted_picture_is_a_full_redraw(w):
+    """What the learner sees after blitting equals the figure drawn from scratch: no stale artist."""
+    blitted = np.asarray(w.fig.canvas.buffer_rgba()).copy()
+    w.fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(w.fig.canvas.buffer_rgba())), "a changed artist was not redrawn"
+
+
+NEURON_CHANGES = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["x1", "x2", "w1", "w2", "b"]), st.floats(-3, 3, allow_nan=False)),
+    st.tuples(st.just("activation"), st.sampled_from(NEURON_ACTIVATIONS))), min_size=1, max_size=5)
+
+
+def apply_and_check(changes):
+    """Apply the changes to one shared widget (sequences run on after each other), checking every number."""
+    w = _shared.setdefault("checked", NeuronExplorer(interactive=False))
+    for name, value in changes:
+        w.controls[name].value = value
+        c = {k: w.controls[k].value for k in ("x1", "x2", "w1", "w2", "b")}
+        f = w.controls["activation"].value
+        z, a = engine(c["w1"], c["w2"], c["b"], f, [c["x1"], c["x2"]])
+        assert (w.z, w.a) == (pytest.approx(z), pytest.approx(a))
+        assert w.threshold == pytest.approx(float(activations.get(f).forward(np.array(0.0))))
+        n = Neuron(weights=[c["w1"], c["w2"]], bias=c["b"], activation=f)
+        np.testing.assert_allclose(w.surface.ravel(), n(w._grid), rtol=1e-6, atol=1e-7)
+        assert tuple(w.input_point.get_xydata()[0]) == pytest.approx((c["x1"], c["x2"]))
+        assert tuple(w.curve_point.get_xydata()[0]) == pytest.approx((w.z, w.a))
+        text = w.readout()
+        assert f"z = w·x + b = {z:.4f}" in text and f"a = {f}(z) = {a:.4f}" in text
+    return w
+
+
+@settings(max_examples=25, deadline=None)
+@given(NEURON_CHANGES)
+def test_any_sequence_of_changes_shows_the_engines_numbers(changes):
+    apply_and_check(changes)
+
+
+@settings(max_examples=6, deadline=None)  # each example ends with a full redraw, which is slow
+@given(NEURON_CHANGES)
+def test_any_sequence_of_changes_leaves_no_stale_pixels(changes):
+    assert_blitted_picture_is_a_full_redraw(apply_and_check(changes))
