@@ -26,14 +26,23 @@ def is_ipympl_backend():
     return "ipympl" in backend or backend == "widget"
 
 
+# The widest figure that fits beside JupyterLab's file browser on a 1366-pixel laptop screen
+# (tests/test_browser.py looks at the lessons at that size): a wider figure is drawn at a lower dpi,
+# so it is the same picture, a little smaller, instead of one cut off at the right.
+MAX_WIDTH_PIXELS = 900
+
+
 def new_figure(figsize=(8, 4), interactive=None, dpi=100):
     """A new figure: an ipympl canvas if ``interactive`` (default: when the backend is ipympl), else Agg.
+
+    A figure wider than ``MAX_WIDTH_PIXELS`` at ``dpi`` gets a lower dpi, to fit a laptop screen.
 
     The ipympl figure is made with pyplot's interactive mode off, so it is not shown on its own at
     the end of the cell: the widget that owns it places ``fig.canvas`` in its layout instead.
     """
     if interactive is None:
         interactive = is_ipympl_backend()
+    dpi = min(dpi, MAX_WIDTH_PIXELS / figsize[0])
     if interactive:
         import matplotlib.pyplot as plt
 

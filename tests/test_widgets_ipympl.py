@@ -1,0 +1,85 @@
+"""Every widget on the live ipympl canvas, as JupyterLab drives it, without a browser.
+
+In JupyterLab the figure lives in the browser: the kernel sends ``{"type": "draw"}`` to ask for a
+redraw, the browser answers with a draw request, and after *every* message the kernel handles,
+pyplot redraws each figure still marked stale (``pyplot.draw_all``). A widget that leaves its
+figure stale after drawing it therefore keeps the kernel busy forever: draw request, draw, still
+stale, draw request... (seen in the browser test, about four full redraws a second with nothing
+touched). This test plays the kernel's side of that conversation for every widget, in a separate
+Python so that switching matplotlib to the ipympl backend does not leak into other tests.
+"""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("ipympl")
+
+SCRIPT = textwrap.dedent('''
+    import importlib, json, pkgutil, sys
+    import matplotlib
+    matplotlib.use("module://ipympl.backend_nbagg")
+    import matplotlib.pyplot as plt
+    from matplotlib import _pylab_helpers
+    plt.ion()  # what %matplotlib widget leaves on
+
+    import learnnet.widgets as package
+    from learnnet.widgets import LessonWidget
+
+    classes = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_"):
+            module = importlib.import_module(f"learnnet.widgets.{info.name}")
+            for obj in vars(module).values():
+                if (isinstance(obj, type) and issubclass(obj, LessonWidget) and obj is not LessonWidget
+                        and obj.__module__ == module.__name__ and not obj.__name__.startswith("_")):
+                    classes[obj.__name__] = obj
+
+    def first_control(widget):
+        for name, control in widget.controls.items():
+            if hasattr(control, "min") and hasattr(control, "max"):
+                return name, control
+        return None, None
+
+    report = {}
+    for name, cls in sorted(classes.items()):
+        widget = cls()  # with the ipympl backend, a widget is live by default
+        if not widget.interactive:  # the Playground draws on Agg and shows a PNG: no pyplot figure
+            report[name] = {"after_first_draw": 0, "idle_draw_requests": 0, "stale": False, "moved": "png view"}
+            continue
+        canvas = widget.fig.canvas
+        sent = []
+        canvas.send_event = lambda event_type, **kw: sent.append(event_type)
+        canvas.send_binary = lambda data: sent.append("image")
+        widget.widget  # the layout a notebook displays
+
+        canvas.handle_draw({"type": "draw"})           # the browser asks for the first image
+        _pylab_helpers.Gcf.draw_all()                  # what pyplot does after that message
+        after_first = sent.count("draw")
+
+        control_name, control = first_control(widget)
+        if control is not None:                         # the learner moves the first slider
+            span = control.max - control.min
+            control.value = control.min + span * (0.3 if control.value > control.min + span / 2 else 0.7)
+            if "draw" in sent[after_first:]:            # a full redraw was asked for: the browser answers
+                canvas.handle_draw({"type": "draw"})
+            _pylab_helpers.Gcf.draw_all()
+        sent.clear()
+        for _ in range(3):                              # three more messages, nothing changed
+            _pylab_helpers.Gcf.draw_all()
+        report[name] = {"after_first_draw": after_first, "idle_draw_requests": sent.count("draw"),
+                        "stale": bool(widget.fig.stale), "moved": control_name}
+        plt.close(widget.fig)
+    print(json.dumps(report))
+''')
+
+
+def test_no_widget_keeps_the_kernel_redrawing_when_nothing_changes():
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-4000:]
+    import json
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(report) >= 10, report  # every lesson widget was exercised
+    looping = {name: r for name, r in report.items() if r["after_first_draw"] or r["idle_draw_requests"] or r["stale"]}
+    assert not looping, f"these widgets leave their figure stale, so pyplot keeps asking for redraws: {looping}"
