@@ -211,7 +211,9 @@ class LinearStackExplorer(LessonWidget):
         return "\n".join([
             f"{len(self.layers)} Dense layers (1 -> {self.width} -> ... -> 1), activation between them: "
             f"{self.controls['activation'].value}",
-            f"collapsed into one Dense layer: y = {self.single_kernel:.4f}·x + ({self.single_bias:.4f})",
+            ("collapsed into one Dense layer" if self.controls["activation"].value == "linear" or len(self.layers) == 1
+             else "without the activations they would collapse into one Dense layer")
+            + f": y = {self.single_kernel:.4f}·x + ({self.single_bias:.4f})",
             f"largest |stack(x) - one_layer(x)| for x in [-3, 3]: {_gap(self.max_difference)}",
             "-> the stack IS one linear layer" if same else "-> no single linear layer matches the stack",
         ])
