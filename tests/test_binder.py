@@ -62,6 +62,8 @@ def test_environment_from_binder_files_alone_runs_every_lesson(tmp_path):
     _run([python, "-m", "pip", "install", "-q", "-r", "binder/requirements.txt"], cwd=clone, env=env)
     _run(["bash", "binder/postBuild"], cwd=clone, env=env)
 
+    _run([python, "-m", "pip", "check"], cwd=clone, env=env)  # the pins agree with each other
+
     where = _run([python, "-c", "import learnnet, matplotlib, ipywidgets, ipympl; print(learnnet.__file__)"],
                  cwd=tmp_path, env=env)
     assert Path(where.strip()).is_relative_to(clone), where
