@@ -24,6 +24,7 @@ cell. A PNG sent to an ``ipywidgets.Image`` needs nothing back, so the curves mo
 with any matplotlib backend. The PNG is encoded from the canvas's pixels (the blitted buffer),
 not by drawing the figure again.
 """
+import base64
 import time
 
 import ipywidgets
@@ -100,6 +101,8 @@ class TrainingMonitor(Callback, LessonWidget):
             ax.grid(True, alpha=0.3)
             self.panels.append((ax, batch, epoch, val))
             self.dynamic(batch, epoch, val)
+            # the axes (ticks, title) are redrawn on their own when a value leaves them, not the whole figure
+            self.dynamic(ax, tier=1)
         fig.legend(handles=list(self.panels[0][1:]), loc="upper center", ncols=3, fontsize=8.5, frameon=False,
                    bbox_to_anchor=(0.5, 1.0))
         self.status = self.dynamic(fig.text(0.5, 0.015, "", ha="center", va="bottom", fontsize=8.5,
@@ -178,6 +181,14 @@ class TrainingMonitor(Callback, LessonWidget):
                                                 layout=ipywidgets.Layout(max_width="100%"))
             self._view = ipywidgets.VBox([self._live_image])
         return self._view
+
+    def _repr_mimebundle_(self, **kwargs):
+        # As every widget's, but the PNG is the canvas as drawn (fit shows it twice: when training begins
+        # and when it ends), not the figure drawn once more for it.
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"{type(self).__name__}\n{self.readout()}"
+        bundle["image/png"] = base64.b64encode(self.buffer_png()).decode("ascii")
+        return bundle
 
     def buffer_png(self):
         """The canvas as it is now (the last blit included), as PNG bytes, without drawing it again."""
