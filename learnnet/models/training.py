@@ -70,6 +70,7 @@ class Trainer:
         self._data_nodes = frozenset()      # layer calls that read only the model's input (no dL/dx needed)
         self._skip_nodes = frozenset()
         self._flat_weights = False          # fit's weights laid end to end for the optimizer (None: not tried yet)
+        self._log_keys = None               # (the metric objects, [(log key, metric)] sorted by key)
 
     # ----------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, **kwargs):
@@ -123,7 +124,7 @@ class Trainer:
         # All checked: now change the model.
         self.optimizer, self.loss, self.compiled = optimizer, loss, True
         self._losses, self._loss_weights, self._metric_specs = losses, weights, specs
-        self._metric_objects = None
+        self._metric_objects, self._log_keys = None, None
         self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in names] if n > 1 else []
         self._optimizer_params, self._optimizer_seen = [], set()
 
@@ -197,7 +198,7 @@ class Trainer:
                         metric.name = identifier   # the History key is what you wrote
                 made.append(metric)
             objects.append(made)
-        self._metric_objects = objects
+        self._metric_objects, self._log_keys = objects, None
 
     def reset_metrics(self):
         """Start every metric (and the loss average) afresh."""
@@ -206,15 +207,17 @@ class Trainer:
 
     def _logs(self):
         """The current metric values, keys sorted as Keras's logs are."""
-        logs = {"loss": self._loss_tracker.result()}
-        multi = len(self._losses) > 1
-        for tracker in self._output_loss_trackers:
-            logs[tracker.name] = tracker.result()
-        names = self._output_names() if multi else [None]    # one output: keys are the metrics' names
-        for name, per_output in zip(names, self._metric_objects or []):
-            for metric in per_output:
-                logs[f"{name}_{metric.name}" if multi else metric.name] = metric.result()
-        return dict(sorted(logs.items()))
+        if self._log_keys is None or self._log_keys[0] is not self._metric_objects:   # the keys: once per compile
+            trackers = {"loss": self._loss_tracker}
+            multi = len(self._losses) > 1
+            for tracker in self._output_loss_trackers:
+                trackers[tracker.name] = tracker
+            names = self._output_names() if multi else [None]    # one output: keys are the metrics' names
+            for name, per_output in zip(names, self._metric_objects or []):
+                for metric in per_output:
+                    trackers[f"{name}_{metric.name}" if multi else metric.name] = metric
+            self._log_keys = (self._metric_objects, sorted(trackers.items()))
+        return {key: metric.result() for key, metric in self._log_keys[1]}
 
     def _ordered_values(self, logs):
         """``evaluate``'s list: loss, the per-output losses, then the metrics (Keras's order)."""
@@ -449,12 +452,12 @@ class Trainer:
         """``optimizer.apply_gradients`` on every trained weight. Inside ``fit`` the rule runs once on
         all the weights laid end to end (``Optimizer.flat_weights``): the same numbers, fewer NumPy calls."""
         grads = [leaf.grads.get(name) for leaf, name, _ in self._train_slots]
-        params = [param for _, _, param in self._train_slots]
         if self._flat_weights is None and all(g is not None for g in grads):     # fit's first step
-            self._flat_weights = self.optimizer.flat_weights(params) or False
+            self._flat_weights = self.optimizer.flat_weights([p for _, _, p in self._train_slots]) or False
         if self._flat_weights and self._flat_weights.usable(grads):
             self._flat_weights.apply(grads)                        # the loss was finite: so are the gradients
         else:
+            params = [param for _, _, param in self._train_slots]
             self.optimizer.apply_gradients(zip(grads, params), check_finite=False)
 
     def _test_step(self, xs, ys):
