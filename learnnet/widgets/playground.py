@@ -26,6 +26,7 @@ frame would be a PNG of the whole figure, about 4x slower to make, and HiDPI scr
 see ``_frames.py``.
 """
 import asyncio
+import base64
 import time
 
 import ipywidgets
@@ -269,6 +270,14 @@ class Playground(LessonWidget):
                                                 layout=ipywidgets.Layout(max_width="100%", height="auto"))
             self._view = self._layout(list(self.controls.values()), self._readout_html, self._live_image)
         return self._view
+
+    def _repr_mimebundle_(self, **kwargs):
+        # As every widget's, but the PNG for static viewers is the canvas as drawn, not the whole
+        # figure drawn once more (~0.3 s each time a Playground is shown)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"{type(self).__name__}\n{self.readout()}"
+        bundle["image/png"] = base64.b64encode(canvas_frame(self.fig.canvas, "png")).decode("ascii")
+        return bundle
 
     def update(self):
         """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing."""
@@ -641,22 +650,22 @@ class Playground(LessonWidget):
         # what a step changes is redrawn every time; what only the settings change, rarely
         # Redrawn in tiers (see LessonWidget.dynamic), each only when one of its artists changed; a change
         # in tier t redraws tiers t, t-1, ..., 0, so what changes more often sits lower: what a training step
-        # changes (0, every time); the numbers (1, each step when not playing); the output's title (2, the
-        # view's checkboxes); the feature pictures (3, the features); the network's frames and column titles
-        # (4, its layers); the loss axes (5, when its limits grow). The feature labels never change.
+        # changes (0, every time); the numbers (1, each step when not playing); the feature pictures (2, the
+        # features); the network's frames and column titles (3, its layers); the output's title (4, the
+        # kind of data set); the loss axes (5, when its limits change). The feature labels never change.
         self.dynamic(self.edges, *[im for column in self.neuron_images for im in column], self.output_thumb,
                      self.output_image, *self.train_markers, *self.test_markers, self.train_curve, self.test_curve)
         self.dynamic(self.header, tier=1)
-        self.dynamic(self.output_title, self.diverged_text, tier=2)
-        self.dynamic(*self.feature_images, tier=3)
-        self.dynamic(self.frames, *self.column_titles, tier=4)
+        self.dynamic(*self.feature_images, tier=2)
+        self.dynamic(self.frames, *self.column_titles, tier=3)
+        self.dynamic(self.output_title, self.diverged_text, tier=4)
         self.dynamic(self.ax_loss, tier=5)
 
     def _layout_network(self):
         """Where each picture goes: columns for the features, each hidden layer and the output.
 
-        Rows are spaced for the largest layer allowed, so the feature column never moves (its tier is
-        not redrawn when the network changes) and only the pictures in use are placed.
+        Rows are spaced for the largest layer allowed, so the feature column never moves, and only the
+        pictures in use are placed.
         """
         W, H = self._net_size
         hidden = self.hidden
@@ -838,8 +847,9 @@ class Playground(LessonWidget):
                                           f"test loss {self.test_loss:.3f}")
         if self.header.get_text() != header:
             self.header.set_text(header)
-        title = "output" + (" (regression)" if self.is_regression else ": P(class 1)") + \
-            (", discretized" if discretize else "") + (" · test points ringed" if c["show_test"].value else "")
+        # the view's checkboxes show their own state: the title does not repeat it, so ticking one redraws
+        # only the output (tier 0), not every tier below the title's
+        title = "output" + (" (regression)" if self.is_regression else ": P(class 1)")
         if self.output_title.get_text() != title:
             self.output_title.set_text(title)
         message = self.diverged or ""
