@@ -190,6 +190,15 @@ def _wait_for_change(page, output, before, timeout=10.0):
     return False
 
 
+def _wait_until_still(page, output, quiet=0.6, timeout=15.0):
+    last, since, deadline = output.evaluate(FIGURE), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        now = output.evaluate(FIGURE)
+        if now != last:
+            last, since = now, time.monotonic()
+
+
 def _drag_first_slider(page, output):
     """Drag the first enabled slider's handle a third of its track, towards the side with more room."""
     slider = output.locator(SLIDER).first
@@ -273,6 +282,9 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
                 step.first.click()
                 assert _wait_for_change(page, output, before), (
                     f"{lesson}: clicking '{step.first.inner_text()}' in widget {index + 1} did not change its figure")
+            # the picture a reviewer sees is the settled one: kernel idle, figure no longer changing
+            page.wait_for_function(IDLE_KERNEL, timeout=60_000)
+            _wait_until_still(page, output)
             page.screenshot(path=SHOTS / f"{stem}-widget{index + 1}.png")
 
         # once the learner stops, the kernel settles: no figure keeps asking to be redrawn
