@@ -174,8 +174,10 @@ class Model(Trainer, Layer):
         values = dict(zip(self.inputs, xs))           # tensor -> its array in this pass
         caches = []
         for node in self._nodes:
-            args = [values[t] for t in node.input_tensors]
-            out = node.layer.forward(args if node.takes_list else args[0], training=training)
+            if node.takes_list:
+                out = node.layer.forward([values[t] for t in node.input_tensors], training=training)
+            else:
+                out = node.layer.forward(values[node.input_tensors[0]], training=training)
             caches.append(node.layer.cache)
             if node.returns_list:
                 values.update(zip(node.output_tensors, out))
