@@ -11,7 +11,8 @@ moves but redraws nothing. This test does what a learner does, in headless Chrom
 3. Assert: no error or stderr output; every widget the notebook displays has rendered (as many
    widget views as the notebook has widget outputs, none loading, none failing); for every widget
    with a slider, dragging its first slider with the mouse changes the figure the widget draws,
-   and clicking its step button (``step`` / ``next``), where it has one, changes it again.
+   and clicking its step button (``step`` / ``next``), where it has one, changes it again; a
+   widget with a play button (the Playground) keeps redrawing while it plays and stops on pause.
 4. Screenshots at a laptop's size (1366 x 768) go to ``tests/_artifacts/screenshots/`` (or
    ``$LEARNNET_SCREENSHOTS``): the top of each lesson after running, and each widget as it looks
    after the interaction, so a reviewer can look at them.
@@ -282,6 +283,24 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
                 step.first.click()
                 assert _wait_for_change(page, output, before), (
                     f"{lesson}: clicking '{step.first.inner_text()}' in widget {index + 1} did not change its figure")
+            play = output.locator("button.jupyter-button").filter(has_text=re.compile(r"^\s*play\s*$"))
+            if play.count():  # the Playground: play trains and redraws on its own, pause stops it at once
+                page.wait_for_function(IDLE_KERNEL, timeout=60_000)
+                play.first.click()
+                frames, start, last = 0, time.monotonic(), output.evaluate(FIGURE)
+                while time.monotonic() - start < 4:
+                    page.wait_for_timeout(20)
+                    now = output.evaluate(FIGURE)
+                    frames, last = frames + (now != last), now
+                pause = output.locator("button.jupyter-button").filter(has_text=re.compile(r"^\s*pause\s*$"))
+                assert pause.count(), f"{lesson}: the play button of widget {index + 1} did not turn into pause"
+                pause.first.click()
+                print(f"{lesson}: widget {index + 1} playing: {frames / 4:.1f} new figures a second in the browser")
+                assert frames >= 8, f"{lesson}: playing widget {index + 1} showed only {frames} new figures in 4 s"
+                page.wait_for_timeout(1000)  # what was already on its way arrives
+                paused = output.evaluate(FIGURE)
+                page.wait_for_timeout(1500)
+                assert output.evaluate(FIGURE) == paused, f"{lesson}: widget {index + 1} kept training after pause"
             # the picture a reviewer sees is the settled one: kernel idle, figure no longer changing
             page.wait_for_function(IDLE_KERNEL, timeout=60_000)
             _wait_until_still(page, output)
