@@ -265,40 +265,59 @@ def test_minivgg_with_random_weights_takes_any_classes_and_channels():
 
 # ------------------------------------------------------------- transfer learning ----
 
-FEW_SHOT = dict(n_per_class=10, n_test_per_class=20, seed=1)   # load_letters: 10 labelled letters per class
+# Lesson 10's task, exactly: the letters A-J, 5 labelled images of each (50 in all), 200 test letters.
+LETTERS = 10
+FEW_SHOT = dict(n_per_class=5, n_test_per_class=20, seed=1)   # load_letters: 5 labelled letters per class
 EPOCHS = 10
 
 
 def letters_classifier(weights, freeze):
-    """Lesson 10's model: MiniVGG's convolutional base, a new Flatten/Dense head for the 26 letters."""
+    """Lesson 10's model: MiniVGG's convolutional base and the seed example's Flatten/Dense head."""
     base_model = MiniVGG(weights=weights, include_top=False, input_shape=(28, 28, 1))
     if freeze:
         base_model.trainable = False
     x = Flatten()(base_model.output)
-    x = Dense(1024, activation="relu")(x)         # the seed example's head, for 26 letters
+    x = Dense(1024, activation="relu")(x)
     x = Dense(512, activation="relu")(x)
-    output = Dense(26, activation="softmax")(x)
+    output = Dense(LETTERS, activation="softmax")(x)
     model = Model(inputs=base_model.input, outputs=output)
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=Adam(lr=0.0001), metrics=["accuracy"])
+    model.compile(loss="categorical_crossentropy", optimizer=Adam(lr=0.0001), metrics=["accuracy"])
     return base_model, model
 
 
 @pytest.fixture(scope="module")
 def few_letters():
-    return datasets.load_letters(**FEW_SHOT)
+    """Lesson 10's data: the first ten letters of ``load_letters``, one-hot."""
+    (x, labels), (x_test, labels_test) = datasets.load_letters(**FEW_SHOT)
+    keep, keep_test = labels < LETTERS, labels_test < LETTERS
+    return ((x[keep], utils.to_categorical(labels[keep], LETTERS)),
+            (x_test[keep_test], utils.to_categorical(labels_test[keep_test], LETTERS)))
 
 
-def test_transfer_from_digits_beats_training_from_scratch_on_a_few_letters(few_letters):
+def test_transfer_from_digits_beats_training_from_scratch_and_fine_tuning_adds_to_it(few_letters):
+    # What lesson 10 states and measures: the frozen pretrained base reads letters in unseen fonts
+    # (77 % there), the same network from scratch on the same 50 images barely beats guessing (14.5 %),
+    # and fine-tuning block3 for 3 epochs at a ten times smaller learning rate adds to it (82.5 %).
     (x_train, y_train), (x_test, y_test) = few_letters
+    assert len(x_train) == 50 and len(x_test) == 200
     results = {}
     for label, weights, freeze in [("transfer", "digits", True), ("scratch", None, False)]:
         utils.set_random_seed(0)
         base_model, model = letters_classifier(weights, freeze)
         frozen = base_model.get_weights()
         model.fit(x_train, y_train, epochs=EPOCHS, batch_size=32, verbose=0)
-        results[label] = model.evaluate(x_test, y_test, batch_size=260, verbose=0)[1]
+        results[label] = model.evaluate(x_test, y_test, verbose=0)[1]
         if freeze:    # the frozen base kept exactly what it learned on digits
             for before, after in zip(frozen, base_model.get_weights()):
                 np.testing.assert_array_equal(before, after)
-    print(f"letters test accuracy, {FEW_SHOT['n_per_class']} examples per class, {EPOCHS} epochs: {results}")
-    assert results["transfer"] > 0.7 and results["transfer"] > results["scratch"] + 0.3
+            transfer_base, transfer_model = base_model, model
+    transfer_base.trainable = True        # the lesson's fine-tuning: block3 only, learning rate / 10
+    for layer in transfer_base.layers:
+        if not layer.name.startswith("block3"):
+            layer.trainable = False
+    transfer_model.compile(loss="categorical_crossentropy", optimizer=Adam(lr=0.00001), metrics=["accuracy"])
+    transfer_model.fit(x_train, y_train, epochs=3, batch_size=32, verbose=0)
+    results["fine-tuned"] = transfer_model.evaluate(x_test, y_test, verbose=0)[1]
+    print(f"letters A-J test accuracy, {FEW_SHOT['n_per_class']} examples per class, {EPOCHS} epochs: {results}")
+    assert results["transfer"] > 0.7 and results["scratch"] < 0.25
+    assert results["fine-tuned"] > results["transfer"]
