@@ -231,9 +231,11 @@ class Conv2D(Layer):
         else:   # the same matrix; with one channel, NumPy copies the view ~10x faster column by column
             cols = windows.transpose(3, 4, 5, 0, 1, 2).reshape(-1, n * out_h * out_w).T
         z = cols @ self.kernel.reshape(-1, self.filters)                   # Z = X_col W_col
-        if self.use_bias:   # + b at every pixel, an image row at a time: NumPy adds one long row of
-            z = z.reshape(n * out_h, out_w * self.filters)                 # biases much faster than a few
-            z += np.tile(self.bias, out_w)                                 # numbers per pixel (z += self.bias)
+        if self.use_bias:
+            # + b at every pixel, added one image row at a time (the bias repeated along the row):
+            # NumPy adds a long row much faster than `z += self.bias`, a few numbers per pixel
+            z = z.reshape(n * out_h, out_w * self.filters)
+            z += np.tile(self.bias, out_w)
         z = z.reshape(n, out_h, out_w, self.filters)
         self.cache = (cols, z, x_pad.shape, pads)
         return self.activation.forward(z)
