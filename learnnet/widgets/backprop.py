@@ -112,15 +112,14 @@ class BackpropStepper(LessonWidget):
                                           bbox=dict(boxstyle="round,pad=0.3", fc="#fff7e6", ec=HIGHLIGHT))
         # The table of terms is the read-out beside the controls (text is slow to draw in a figure).
         # Tiers by what changes them, so that a change redraws only the texts it changes: the step's
-        # title (with its mathtext formula) and the hidden column's title change with the step or the
-        # activation (tier 3); the edges and their labels with the step, or with the example once the
-        # labels are gradients (tier 2); the neurons, their values and gradients, and the loss with
-        # the example (tier 1). The edge labels sit between the circles, so the circles can be drawn
-        # after them.
-        self.dynamic(self.title, self.diagram.title_texts[1], tier=3)
+        # title (with its mathtext formula) changes with the step (tier 3); the edges and their labels
+        # with the step, or with the example once the labels are gradients (tier 2); the neurons, their
+        # values and gradients, the loss and the hidden column's title (its activation) with the
+        # example (tier 1). The edge labels sit between the circles, so the circles can be drawn after.
+        self.dynamic(self.title, tier=3)
         self.dynamic(self.diagram.edge_artist, *self.diagram.edge_texts, tier=2)
         self.dynamic(self.diagram.node_artist, *self.diagram.node_texts, *self.grad_texts.values(),
-                     self.loss_text, tier=1)
+                     self.loss_text, self.diagram.title_texts[1], tier=1)
 
     # -------------------------------------------------------------------- update
     def _update(self):

@@ -165,13 +165,16 @@ class GradientDescentExplorer(LessonWidget):
         self.ax_loss.set_yscale("log")
         self.ax_loss.set_xlim(0, MAX_STEPS)
         self.ax_loss.set_xlabel("step")
-        self.ax_loss.set_ylabel("loss after each step (log scale)")
+        # the axis label is a plain text in the background: as the axis's label it would be redrawn with
+        # the axis (whose range follows the surface), and a long rotated text costs several ms
+        self.ax_loss.text(-0.09, 0.5, "loss after each step (log scale)", rotation=90, ha="right", va="center",
+                          transform=self.ax_loss.transAxes)
         self.ax_loss.grid(True, which="major", alpha=0.3)
         self.legend = self.ax_loss.legend(loc="upper right", fontsize=8, framealpha=0.9)
         # A new surface changes the map's axes, the formula, the loss axis's range and the contours
         # (tier 3, each contour set registered when made): only those are redrawn, not the figure.
         # The loss axis keeps a few labelled decades (log tick labels are slow mathtext).
-        self.ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        self.ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=5))
         self.ax_loss.yaxis.set_minor_locator(NullLocator())
         self.ax_loss.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
         for axis in (self.ax_map.xaxis, self.ax_map.yaxis):
@@ -179,7 +182,6 @@ class GradientDescentExplorer(LessonWidget):
         # labels at fixed places: an axis with an automatic label place measures every tick label per draw
         self.ax_map.xaxis.set_label_coords(0.5, -0.08)
         self.ax_map.yaxis.set_label_coords(-0.1, 0.5)
-        self.ax_loss.yaxis.set_label_coords(-0.08, 0.5)
         self.dynamic(self.formula_text, self.ax_map.xaxis, self.ax_map.yaxis, self.ax_loss.yaxis,
                      self.ax_loss.spines["left"], self.ax_loss.spines["right"], tier=3)
         # what changes with every step is redrawn on its own, over the contours (matplotlib blitting)

@@ -86,9 +86,10 @@ class NeuronExplorer(LessonWidget):
                      ax.axhline(0, color="#cccccc", lw=0.8, zorder=0), tier=2)
         ax.yaxis.set_major_locator(MaxNLocator(3, steps=[1, 2, 5, 10]))
         ax.set_xlabel("z = w·x + b")
-        ax.set_ylabel("a = f(z)")
-        ax.xaxis.set_label_coords(0.5, -0.13)   # fixed places: no measuring of tick labels per draw
+        ax.xaxis.set_label_coords(0.5, -0.13)   # a fixed place: no measuring of tick labels per draw
         ax.yaxis.set_label_coords(-0.15, 0.5)
+        # the a label is plain text in the background: as the y axis's label it would be redrawn with it
+        ax.text(-0.15, 0.5, "a = f(z)", rotation=90, ha="right", va="center", transform=ax.transAxes)
         self.curve_line = self.dynamic(ax.plot([], [], color="#444444", lw=2)[0], tier=2)
         self.curve_guide, self.curve_point = self.dynamic(
             ax.plot([], [], ":", color="#888888", lw=1)[0],
