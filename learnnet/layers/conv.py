@@ -71,7 +71,8 @@ def pad_images(x, window, strides, padding, value=0.0):
     pads = (same_padding(x.shape[1], window[0], strides[0]), same_padding(x.shape[2], window[1], strides[1]))
     (top, bottom), (left, right) = pads
     n, h, w, c = x.shape
-    padded = np.full((n, top + h + bottom, left + w + right, c), value, dtype=x.dtype)
+    shape = (n, top + h + bottom, left + w + right, c)
+    padded = np.zeros(shape, dtype=x.dtype) if value == 0 else np.full(shape, value, dtype=x.dtype)   # zeros: faster
     padded[:, top:top + h, left:left + w, :] = x
     return padded, pads
 
