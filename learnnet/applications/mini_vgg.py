@@ -8,7 +8,7 @@ three blocks instead of five, for 28x28 grayscale images::
              -> block2 (32 filters) ->  7x7x32
              -> block3 (64 filters) ->  3x3x64  -> flatten (576) -> fc1 (128) -> fc2 (128) -> predictions (10)
 
-163,450 parameters (72,250 in the convolutions): 654 KB of float32, where VGG16 holds 553 MB.
+163,450 parameters (71,792 in the convolutions): 654 KB of float32, where VGG16 holds 553 MB.
 The layer names are VGG16's, so the transfer-learning code reads the same for both.
 """
 from ..layers import Conv2D, Dense, Flatten, GlobalAveragePooling2D, MaxPooling2D
