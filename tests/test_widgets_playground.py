@@ -403,6 +403,50 @@ def test_play_outside_an_event_loop_says_what_to_do(pg):
 
 
 # --------------------------------------------------------------------------- display
+def redrawn_tiers(widget, **change):
+    """Which tiers a change redraws: 'full' for the whole figure, else the sorted tiers drawn again."""
+    widget.fig.canvas.draw()
+    drawn = []
+    original = widget._draw_tiers
+    widget._draw_tiers = lambda tiers: (drawn.extend(tiers), original(tiers))
+    full = widget.fig.canvas.mpl_connect("draw_event", lambda event: drawn.append("full"))
+    try:
+        widget.set(**change)
+    finally:
+        widget._draw_tiers = original
+        widget.fig.canvas.mpl_disconnect(full)
+    return "full" if "full" in drawn else sorted(drawn)
+
+
+def test_a_control_change_redraws_only_what_it_changes(pg):
+    # Redrawing is what a learner waits for: each kind of change redraws its own tier and those below it
+    # (the header's numbers are tier 1, what a step changes tier 0), never the whole figure.
+    pg.step(2)
+    assert redrawn_tiers(pg, learning_rate=0.1) == []                       # only tier 0: the same network
+    assert redrawn_tiers(pg, show_test=True) == []                          # the view's checkboxes: tier 0
+    assert redrawn_tiers(pg, discretize=True) == []
+    assert redrawn_tiers(pg, activation="relu") == [1]                      # a new network: its numbers
+    assert redrawn_tiers(pg, x1_squared=True) == [1, 2]                     # + the feature pictures
+    assert redrawn_tiers(pg, neurons_1=5) == [1, 2, 3]                      # + the frames and column titles
+
+
+def test_a_new_network_keeps_the_loss_axis_while_its_first_loss_fits():
+    # New limits redraw every tier, so the loss axis changes only when a new network's first loss does not
+    # fit it or it is over 3x too tall (regression networks start anywhere from 0.1 to 3 on these seeds).
+    w = Playground(dataset="plane")
+    try:
+        changes, top = 0, w.ax_loss.get_ylim()[1]
+        for seed in range(1, 11):
+            w.controls["seed"].value = seed
+            first, new_top = w.loss_history["train"][0], w.ax_loss.get_ylim()[1]
+            assert first <= new_top <= 3 * max(1.0, 2 * first)
+            changes += new_top != top
+            top = new_top
+        assert changes <= 5
+    finally:
+        w.close()
+
+
 def test_png_and_mimebundle_show_the_numbers(pg):
     pg.step(2)
     png = pg.png()
