@@ -186,6 +186,10 @@ class GradientDescentExplorer(LessonWidget):
                      self.ax_loss.spines["left"], self.ax_loss.spines["right"], tier=3)
         # what changes with every step is redrawn on its own, over the contours (matplotlib blitting)
         self.dynamic(self.start_marker, self.minimum_marker, rarely=True)  # they change with the settings only
+        # every surface's contours are made now (~15 ms each), hidden until chosen, so that choosing one
+        # in the menu only shows them
+        for name in self.surfaces:
+            self._contour(name).set_visible(False)
         self.dynamic(*self.lines.values(), *self.heads.values(), *self.curves.values(), *self.curve_heads.values(),
                      self.diverged_text, self.step_line, self.title)
 
