@@ -265,7 +265,7 @@ class Playground(LessonWidget):
         """Controls, read-out and the figure (an ``ipywidgets.Image`` refreshed after every update)."""
         if self._view is None:
             if self._background is None:
-                self._render()
+                self.fig.canvas.draw()               # the first full draw (see _render)
             self._live_image = ipywidgets.Image(value=canvas_frame(self.fig.canvas, "png"), format="png",
                                                 layout=ipywidgets.Layout(max_width="100%", height="auto"))
             self._view = self._layout(list(self.controls.values()), self._readout_html, self._live_image)
@@ -278,6 +278,15 @@ class Playground(LessonWidget):
         bundle["text/plain"] = f"{type(self).__name__}\n{self.readout()}"
         bundle["image/png"] = base64.b64encode(canvas_frame(self.fig.canvas, "png")).decode("ascii")
         return bundle
+
+    def _render(self):
+        """Redraw (``LessonWidget._render``), once there is a picture to keep up to date: until the Playground
+        is shown or its canvas drawn, nothing is drawn, so one made only to be stepped and read (lesson 07's
+        runs) costs no drawing (a first full draw is ~0.3 s)."""
+        if self._background is None and self._view is None:
+            self._needs_full_redraw = True
+            return
+        super()._render()
 
     def update(self):
         """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing."""
