@@ -55,6 +55,17 @@ class BackpropStepper(LessonWidget):
         self.n_stages = len(trace_backprop(self.layers, [0.0, 0.0], [0.0], numerical=False).stages)
         self._trace_key = None
         super().__init__(interactive=interactive)
+        self._lay_out_titles()
+
+    def _lay_out_titles(self):
+        """Lay out every step's title once, now: matplotlib parses a mathtext formula the first time it is
+        drawn (~40 ms each here, then cached), which made the first pass through the steps the slowest."""
+        renderer = self.fig.canvas.get_renderer()
+        shown = self.title.get_text()
+        for k, stage in enumerate(self.trace.stages, start=1):
+            self.title.set_text(self._step_title(k, stage))
+            self.title.get_window_extent(renderer)
+        self.title.set_text(shown)
 
     # ------------------------------------------------------------------ controls
     def _make_controls(self):
@@ -191,7 +202,10 @@ class BackpropStepper(LessonWidget):
             self.title.set_text(f"Step 0 of {self.n_stages}: the forward pass\n"
                                 r"$z = a W + b,\quad a_{\mathrm{next}} = f(z),\quad L = (\hat y - y)^2$")
         else:
-            self.title.set_text(f"Step {self.step} of {self.n_stages}: {self.stage.title}\n${self.stage.formula}$")
+            self.title.set_text(self._step_title(self.step, self.stage))
+
+    def _step_title(self, step, stage):
+        return f"Step {step} of {self.n_stages}: {stage.title}\n${stage.formula}$"
 
     def _table_text(self):
         trace = self.trace
