@@ -174,11 +174,11 @@ class GradientDescentExplorer(LessonWidget):
         # A new surface changes the map's axes, the formula, the loss axis's range and the contours
         # (tier 3, each contour set registered when made): only those are redrawn, not the figure.
         # The loss axis keeps a few labelled decades (log tick labels are slow mathtext).
-        self.ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=5))
+        self.ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=4))
         self.ax_loss.yaxis.set_minor_locator(NullLocator())
         self.ax_loss.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
         for axis in (self.ax_map.xaxis, self.ax_map.yaxis):
-            axis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
+            axis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10]))
         # labels at fixed places: an axis with an automatic label place measures every tick label per draw
         self.ax_map.xaxis.set_label_coords(0.5, -0.08)
         self.ax_map.yaxis.set_label_coords(-0.1, 0.5)
