@@ -105,7 +105,7 @@ class ConvExplorer(LessonWidget):
             raise ValueError(f"Received an invalid value for `preset`, expected one of "
                              f"{', '.join(map(repr, PRESETS))}. Received: preset={s['preset']!r}")
         kernel = PRESETS[s["preset"]][1]
-        style = {"description_width": "70px"}
+        style = {"description_width": "82px"}  # "output row" in full (seen in the browser test)
         wide = ipywidgets.Layout(width="310px")
         controls = {f"k{i}{j}": _kernel_slider(kernel[i, j]) for i in range(KERNEL_SIZE) for j in range(KERNEL_SIZE)}
         controls.update(
@@ -122,7 +122,7 @@ class ConvExplorer(LessonWidget):
                                                 value=s["activation"], description="activation",
                                                 style={**style, "button_width": "78px"}),
             pooling=ipywidgets.ToggleButtons(options=["none", "max", "average"], value=s["pooling"],
-                                             description="pool 2×2", style={**style, "button_width": "70px"}),
+                                             description="pool 2×2", style={**style, "button_width": "74px"}),
             row=ipywidgets.IntSlider(value=13, min=0, max=25, description="output row", style=style, layout=wide),
             col=ipywidgets.IntSlider(value=13, min=0, max=25, description="output col", style=style, layout=wide),
         )
@@ -135,7 +135,8 @@ class ConvExplorer(LessonWidget):
         kernel = ipywidgets.VBox([ipywidgets.HTML("<b>kernel</b> (3×3, drag any weight)"), c["preset"], grid])
         settings = ipywidgets.VBox([c["image"], c["stride"], c["padding"], c["activation"], c["pooling"],
                                     c["row"], c["col"]])
-        panel = ipywidgets.HBox([kernel, settings], layout=ipywidgets.Layout(grid_gap="18px"))
+        kernel.layout.flex = settings.layout.flex = "0 0 auto"  # no squeezing: a narrow screen puts settings below
+        panel = ipywidgets.HBox([kernel, settings], layout=ipywidgets.Layout(grid_gap="10px 18px", flex_flow="row wrap"))
         return ipywidgets.VBox([panel, readout, figure_view])
 
     def _on_control_change(self, change):

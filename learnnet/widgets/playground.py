@@ -178,8 +178,9 @@ class Playground(LessonWidget):
     # =================================================================== controls
     def _make_controls(self):
         s = self._start
-        style, wide, half = {"description_width": "88px"}, ipywidgets.Layout(width="250px"), ipywidgets.Layout(
-            width="120px")
+        # labels as wide as "regularization" and "hidden layers" need (seen in the browser test)
+        style, wide, half = {"description_width": "104px"}, ipywidgets.Layout(width="265px"), ipywidgets.Layout(
+            width="118px")
         options = [(label, name) for name, label in DATASETS.items()]
         if self._points is not None:
             options.append(("your points", YOURS))
@@ -222,7 +223,7 @@ class Playground(LessonWidget):
         c["show_test"] = ipywidgets.Checkbox(value=s["show_test"], description="show test data", indent=False,
                                              layout=half)
         c["discretize"] = ipywidgets.Checkbox(value=s["discretize"], description="discretize output", indent=False,
-                                              layout=ipywidgets.Layout(width="140px"))
+                                              layout=ipywidgets.Layout(width="140px", flex="0 0 auto"))
         return c
 
     def _layout(self, controls, readout, figure_view):
@@ -234,7 +235,7 @@ class Playground(LessonWidget):
                                              tooltip="train one epoch")
         self.reset_button = ipywidgets.Button(description="reset", icon="undo", layout=button,
                                               tooltip="a new network from the seed, epoch 0")
-        self.regenerate_button = ipywidgets.Button(description="new data", layout=ipywidgets.Layout(width="76px"),
+        self.regenerate_button = ipywidgets.Button(description="new data", layout=ipywidgets.Layout(width="90px"),
                                                    tooltip="seed + 1: new points and new starting weights")
         self.play_button.observe(self._on_play_button, names="value")
         self.step_button.on_click(lambda _: self.step())
@@ -257,7 +258,10 @@ class Playground(LessonWidget):
                                     c["regularization_rate"]])
         self._sync_neuron_boxes()
         buttons = ipywidgets.HBox([self.play_button, self.step_button, self.reset_button])
-        panel = ipywidgets.HBox([data, features, network, training], layout=ipywidgets.Layout(grid_gap="14px"))
+        for column in (data, features, network, training):
+            column.layout.flex = "0 0 auto"  # a column keeps its width; one that does not fit goes below
+        panel = ipywidgets.HBox([data, features, network, training],
+                                layout=ipywidgets.Layout(grid_gap="10px 14px", flex_flow="row wrap"))
         return ipywidgets.VBox([buttons, panel, readout, figure_view])
 
     @property
