@@ -5,7 +5,9 @@
 - fit takes each batch's loss and gradient in one call, and starts backward from dL/dz = (p - t)/N
   when a softmax meets categorical cross-entropy (``value_and_softmax_gradient``);
 - layers that read the model's input skip dL/dx during fit (``Layer.input_gradient_needed``);
-- Conv2D and MaxPooling2D compute the same numbers as the obvious loops.
+- Conv2D and MaxPooling2D compute the same numbers as the obvious loops;
+- fit runs the optimizer's rule once on all the weights laid end to end (``Optimizer.flat_weights``),
+  with the numbers of the weight-by-weight ``apply_gradients``, bit for bit.
 """
 import numpy as np
 import pytest

@@ -12,11 +12,12 @@ r"""Training: ``compile``, ``fit``, ``evaluate``, ``predict``, shared by every m
             optimizer.apply_gradients(model.grads_and_vars())   # W -= step
         (then the validation data, if any, is evaluated)
 
-Two shortcuts keep it fast without changing the numbers: the data is checked once, when
+Three shortcuts keep it fast without changing the numbers: the data is checked once, when
 ``fit`` receives it, not again by every layer for every batch (``learnnet._checks.checked_data``);
-and when the last layer's softmax meets categorical cross-entropy, ``fit`` starts the backward
+when the last layer's softmax meets categorical cross-entropy, ``fit`` starts the backward
 pass from their combined gradient dL/dz = (p - t) / N, as tf.keras does, instead of chaining
-the loss's gradient through the softmax's Jacobian.
+the loss's gradient through the softmax's Jacobian; and the optimizer's rule runs once on all
+the weights laid end to end (``Optimizer.flat_weights``) instead of once per weight.
 
 Bookkeeping, as Keras 3:
 
