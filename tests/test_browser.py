@@ -181,6 +181,28 @@ FIGURE = """(output) => [...output.querySelectorAll('canvas, .widget-image img, 
 SLIDER = ".widget-slider .noUi-target:not([disabled])"  # a disabled slider (e.g. noise for your own points) is skipped
 
 
+# The share of a widget's figure that is blank (white or transparent), from a scaled-down copy.
+# A figure that loses its background in the browser (a lost diff image) turns mostly blank.
+BLANK = """(output) => {
+    const views = [...output.querySelectorAll('canvas, .widget-image img, img.widget-image')]
+        .filter(e => (e.width || e.naturalWidth) > 0);
+    const small = document.createElement('canvas'); small.width = 300; small.height = 150;
+    const context = small.getContext('2d', {willReadFrequently: true});
+    let blank = 0, all = 0;
+    for (const view of views) {
+        if (view.tagName === 'CANVAS' && view.style.zIndex && view.style.zIndex !== '0') continue;  // ipympl's overlay
+        context.clearRect(0, 0, 300, 150);
+        context.drawImage(view, 0, 0, 300, 150);
+        const px = context.getImageData(0, 0, 300, 150).data;
+        for (let i = 0; i < px.length; i += 4) {
+            all++;
+            if (px[i + 3] < 10 || (px[i] > 245 && px[i + 1] > 245 && px[i + 2] > 245)) blank++;
+        }
+    }
+    return all ? blank / all : 1;
+}"""
+
+
 def _wait_for_change(page, output, before, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -270,6 +292,7 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
             output = widgets.nth(index)
             output.scroll_into_view_if_needed()
             output.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+            blank_before = output.evaluate(BLANK)
             if output.locator(SLIDER).count():
                 before = output.evaluate(FIGURE)
                 assert before, f"{lesson}: widget {index + 1} has a slider but no figure was drawn"
@@ -305,6 +328,10 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
             page.wait_for_function(IDLE_KERNEL, timeout=60_000)
             _wait_until_still(page, output)
             page.screenshot(path=SHOTS / f"{stem}-widget{index + 1}.png")
+            blank_after = output.evaluate(BLANK)
+            assert abs(blank_after - blank_before) < 0.15, (
+                f"{lesson}: widget {index + 1}'s figure went from {blank_before:.0%} to {blank_after:.0%} blank "
+                f"after the interaction: parts of the picture were lost on the way to the browser")
 
         # once the learner stops, the kernel settles: no figure keeps asking to be redrawn
         page.wait_for_function(IDLE_KERNEL, timeout=60_000)

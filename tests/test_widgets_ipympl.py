@@ -83,3 +83,41 @@ def test_no_widget_keeps_the_kernel_redrawing_when_nothing_changes():
     assert len(report) >= 10, report  # every lesson widget was exercised
     looping = {name: r for name, r in report.items() if r["after_first_draw"] or r["idle_draw_requests"] or r["stale"]}
     assert not looping, f"these widgets leave their figure stale, so pyplot keeps asking for redraws: {looping}"
+
+
+KEY_FRAME_SCRIPT = textwrap.dedent('''
+    import asyncio, json
+    import matplotlib
+    matplotlib.use("module://ipympl.backend_nbagg")
+    import matplotlib.pyplot as plt
+    plt.ion()
+    from learnnet.widgets import NeuronExplorer
+
+    async def main():
+        widget = NeuronExplorer()
+        canvas = widget.fig.canvas
+        modes = []
+        canvas.send_event = lambda event_type, **kw: event_type == "image_mode" and modes.append(kw["mode"])
+        canvas.send_binary = lambda data: modes.append("image")
+        widget.widget
+        canvas.handle_draw({"type": "draw"})
+        for value in (0.1, 0.2, 0.3, 0.4):          # a quick drag: each change a blit, sent as a diff
+            widget.controls["x1"].value = value
+        during = list(modes)
+        await asyncio.sleep(widget.KEY_FRAME_SECONDS + 0.4)   # the learner stops
+        print(json.dumps({"during": during, "after": modes[len(during):]}))
+
+    asyncio.run(main())
+''')
+
+
+def test_a_whole_image_follows_a_burst_of_diff_images_once_the_controls_rest():
+    # ipympl sends blits as diffs that the browser paints over what it shows; if the browser
+    # drops one (images arriving faster than it loads them), parts of the figure vanish. The
+    # widget sends the whole image again once the controls have been still for a moment.
+    out = subprocess.run([sys.executable, "-c", KEY_FRAME_SCRIPT], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-4000:]
+    import json
+    modes = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "diff" in modes["during"], modes        # the drag itself is sent cheaply, as diffs
+    assert modes["after"] == ["full", "image"], modes  # then exactly one whole image

@@ -33,6 +33,7 @@ Displayed in a notebook, a widget shows its controls and a live figure (ipympl, 
 Its output also carries a PNG and a text read-out, so a committed notebook read statically
 (GitHub, nbviewer) still shows the figure and the numbers.
 """
+import asyncio
 import base64
 import html
 
@@ -154,8 +155,10 @@ class LessonWidget:
         """Recompute everything from the controls and redraw the figure in place."""
         self._update()
         self.update_count += 1
+        # a long line wraps between words (JupyterLab's own style for <pre> breaks it anywhere)
         self._readout_html.value = (
-            "<pre style='font-size: 12px; line-height: 1.35; margin: 0'>" + html.escape(self.readout()) + "</pre>"
+            "<pre style='font-size: 12px; line-height: 1.35; margin: 0; white-space: pre-wrap; "
+            "word-break: normal'>" + html.escape(self.readout()) + "</pre>"
         )
         self._render()
         if self._image is not None:
@@ -186,6 +189,33 @@ class LessonWidget:
             self.fig.draw_artist(artist)
         canvas.blit(self.fig.bbox)
         self._mark_drawn()
+        if self.interactive:
+            self._schedule_key_frame()
+
+    # ipympl sends each blit to the browser as a "diff" image (only the pixels that changed),
+    # which the browser paints over what it shows. When the kernel sends images faster than
+    # the browser loads them (dragging a slider), the browser can drop one, and every later
+    # diff lands on the wrong picture: parts of the figure vanish (seen in the browser test).
+    # So once the controls have been still for KEY_FRAME_SECONDS, the whole image goes again.
+    KEY_FRAME_SECONDS = 0.3
+
+    def _schedule_key_frame(self):
+        try:
+            loop = asyncio.get_running_loop()  # the kernel's; none outside a kernel
+        except RuntimeError:
+            return
+        if getattr(self, "_key_frame", None) is not None:
+            self._key_frame.cancel()
+        self._key_frame = loop.call_later(self.KEY_FRAME_SECONDS, self._send_key_frame)
+
+    def _send_key_frame(self):
+        self._key_frame = None
+        canvas = self.fig.canvas
+        if getattr(canvas, "manager", None) is None or not hasattr(canvas, "_force_full"):
+            return
+        canvas._force_full = True   # matplotlib's web canvas: the next image is whole, not a diff
+        canvas._png_is_old = True
+        canvas.manager.refresh_all()
 
     def _mark_drawn(self):
         # What the canvas shows is now up to date. Without this the figure stays "stale" (its
