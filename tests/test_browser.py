@@ -203,7 +203,7 @@ BLANK = """(output) => {
 }"""
 
 
-def _wait_for_change(page, output, before, timeout=10.0):
+def _wait_for_change(page, output, before, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = output.evaluate(FIGURE)
@@ -255,8 +255,8 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
     try:
         # ?reset: a fresh workspace, so tabs from the previous lesson do not come back
         page.goto(f"{lab.url}/lab/tree/{lesson}?reset&token={lab.token}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        page.wait_for_function(IDLE_KERNEL, timeout=90_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
+        page.wait_for_function(IDLE_KERNEL, timeout=180_000)
 
         page.click("li.lm-MenuBar-item:has-text('Run')")
         page.click(".lm-Menu-item:has-text('Run All Cells')")
@@ -266,8 +266,8 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
                 f"{lesson}: Run All did not finish in {RUN_TIMEOUT} s ({executed} of {code_cells} code cells)")
             page.wait_for_timeout(250)
         assert executed["requests"] == code_cells, f"{lesson}: {executed} for {code_cells} code cells"
-        page.wait_for_function(f"() => !({BUSY})()", timeout=30_000)
-        page.wait_for_function(IDLE_KERNEL, timeout=30_000)
+        page.wait_for_function(f"() => !({BUSY})()", timeout=120_000)
+        page.wait_for_function(IDLE_KERNEL, timeout=120_000)
 
         notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
         # widgets render asynchronously after their cell has finished: give them a moment
@@ -308,7 +308,7 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
                     f"{lesson}: clicking '{step.first.inner_text()}' in widget {index + 1} did not change its figure")
             play = output.locator("button.jupyter-button").filter(has_text=re.compile(r"^\s*play\s*$"))
             if play.count():  # the Playground: play trains and redraws on its own, pause stops it at once
-                page.wait_for_function(IDLE_KERNEL, timeout=60_000)
+                page.wait_for_function(IDLE_KERNEL, timeout=120_000)
                 play.first.click()
                 frames, start, last = 0, time.monotonic(), output.evaluate(FIGURE)
                 while time.monotonic() - start < 4:
@@ -325,7 +325,7 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
                 page.wait_for_timeout(1500)
                 assert output.evaluate(FIGURE) == paused, f"{lesson}: widget {index + 1} kept training after pause"
             # the picture a reviewer sees is the settled one: kernel idle, figure no longer changing
-            page.wait_for_function(IDLE_KERNEL, timeout=60_000)
+            page.wait_for_function(IDLE_KERNEL, timeout=120_000)
             _wait_until_still(page, output)
             page.screenshot(path=SHOTS / f"{stem}-widget{index + 1}.png")
             blank_after = output.evaluate(BLANK)
@@ -334,7 +334,7 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
                 f"after the interaction: parts of the picture were lost on the way to the browser")
 
         # once the learner stops, the kernel settles: no figure keeps asking to be redrawn
-        page.wait_for_function(IDLE_KERNEL, timeout=60_000)
+        page.wait_for_function(IDLE_KERNEL, timeout=120_000)
         quiet_from = time.monotonic()
         page.wait_for_timeout(3000)  # (the page handles websocket events meanwhile)
         assert not [t for t in draw_requests if t > quiet_from], (
