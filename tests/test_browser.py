@@ -292,6 +292,9 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
             output = widgets.nth(index)
             output.scroll_into_view_if_needed()
             output.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+            # scrolled into view, a canvas is laid out (and maybe resized and repainted): let it settle
+            page.wait_for_function(IDLE_KERNEL, timeout=120_000)
+            _wait_until_still(page, output)
             blank_before = output.evaluate(BLANK)
             if output.locator(SLIDER).count():
                 before = output.evaluate(FIGURE)
