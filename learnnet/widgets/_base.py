@@ -199,17 +199,21 @@ class LessonWidget:
     # So once the controls have been still for KEY_FRAME_SECONDS, the whole image goes again.
     KEY_FRAME_SECONDS = 0.3
 
-    def _schedule_key_frame(self):
+    def _schedule_key_frame(self, seconds=None, keep_earlier=False):
         try:
             loop = asyncio.get_running_loop()  # the kernel's; none outside a kernel
         except RuntimeError:
+            return
+        if keep_earlier:  # one-off key frames (after display) that later changes do not cancel
+            loop.call_later(seconds, self._send_key_frame, False)
             return
         if getattr(self, "_key_frame", None) is not None:
             self._key_frame.cancel()
         self._key_frame = loop.call_later(self.KEY_FRAME_SECONDS, self._send_key_frame)
 
-    def _send_key_frame(self):
-        self._key_frame = None
+    def _send_key_frame(self, scheduled=True):
+        if scheduled:
+            self._key_frame = None
         canvas = self.fig.canvas
         if getattr(canvas, "manager", None) is None or not hasattr(canvas, "_force_full"):
             return
@@ -299,6 +303,9 @@ class LessonWidget:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"{type(self).__name__}\n{self.readout()}"
         bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
+        if self.interactive:  # the browser's view appears after this: send it whole images then
+            for seconds in (1.0, 3.0):
+                self._schedule_key_frame(seconds, keep_earlier=True)
         return bundle
 
     def savefig(self, path, dpi=None):
