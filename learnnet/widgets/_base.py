@@ -43,6 +43,14 @@ import numpy as np
 from ..plotting import figure_png, is_ipympl_backend, new_figure
 
 
+def _running_loop():
+    """The kernel's event loop, or None outside a kernel (scripts, tests)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class LessonWidget:
     """Base class of learnnet's widgets.
 
@@ -68,6 +76,7 @@ class LessonWidget:
         self._snapshots = {}        # tier t -> the image with tiers >= t drawn (t >= 1)
         self._needs_full_redraw = True
         self._saving = False
+        self._key_frame = None      # the pending "send the whole image" (see _schedule_key_frame)
         self.fig.canvas.mpl_connect("draw_event", self._on_full_draw)
         self._draw()
         self._batching = False
@@ -199,21 +208,15 @@ class LessonWidget:
     # So once the controls have been still for KEY_FRAME_SECONDS, the whole image goes again.
     KEY_FRAME_SECONDS = 0.3
 
-    def _schedule_key_frame(self, seconds=None, keep_earlier=False):
-        try:
-            loop = asyncio.get_running_loop()  # the kernel's; none outside a kernel
-        except RuntimeError:
+    def _schedule_key_frame(self):
+        loop = _running_loop()
+        if loop is None:
             return
-        if keep_earlier:  # one-off key frames (after display) that later changes do not cancel
-            loop.call_later(seconds, self._send_key_frame, False)
-            return
-        if getattr(self, "_key_frame", None) is not None:
-            self._key_frame.cancel()
+        if self._key_frame is not None:
+            self._key_frame.cancel()  # the controls moved again: wait for them to rest
         self._key_frame = loop.call_later(self.KEY_FRAME_SECONDS, self._send_key_frame)
 
-    def _send_key_frame(self, scheduled=True):
-        if scheduled:
-            self._key_frame = None
+    def _send_key_frame(self):
         canvas = self.fig.canvas
         if getattr(canvas, "manager", None) is None or not hasattr(canvas, "_force_full"):
             return
@@ -303,9 +306,10 @@ class LessonWidget:
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"{type(self).__name__}\n{self.readout()}"
         bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
-        if self.interactive:  # the browser's view appears after this: send it whole images then
+        loop = _running_loop()
+        if self.interactive and loop is not None:  # the browser's view appears after this
             for seconds in (1.0, 3.0):
-                self._schedule_key_frame(seconds, keep_earlier=True)
+                loop.call_later(seconds, self._send_key_frame)
         return bundle
 
     def savefig(self, path, dpi=None):
