@@ -29,8 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from test_browser import (CHROMIUM_FLAGS, FIGURE, IDLE_KERNEL, SLIDER, VIEWPORT, Lab,  # noqa: E402
-                          _chromium, _read, _wait_until_still)
+from test_browser import (CHROMIUM_FLAGS, IDLE_KERNEL, SLIDER, VIEWPORT, Lab,  # noqa: E402
+                          _chromium, _wait_until_still, run_all)
 
 # A cheap fingerprint of the figure's pixels (``FIGURE``'s toDataURL encodes a PNG: tens of ms):
 # each canvas scaled into a small one, its bytes hashed. Image views compare their source.
@@ -66,20 +66,10 @@ def percentile(values, q):
 
 
 def run_lesson(page, lab, lesson, presses, log):
-    code_cells, _ = _read(REPO / "lessons" / lesson)
-    page.goto(f"{lab.url}/lab/tree/{lesson}?reset&token={lab.token}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-    page.wait_for_function(IDLE_KERNEL, timeout=90_000)
-    page.click("li.lm-MenuBar-item:has-text('Run')")
-    page.click(".lm-Menu-item:has-text('Run All Cells')")
-    page.wait_for_timeout(1000)
-    page.wait_for_function(
-        "() => ![...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')].some(e => e.innerText.includes('*'))",
-        timeout=300_000, polling=500)
-    page.wait_for_function(IDLE_KERNEL, timeout=60_000)
+    notebook = run_all(page, lab, lesson)
     page.evaluate(MARK_KEYS)
     results = []
-    widgets = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output:has(.jupyter-widgets)")
+    widgets = notebook.locator(".jp-OutputArea-output:has(.jupyter-widgets)")
     for index in range(widgets.count()):
         output = widgets.nth(index)
         if not output.locator(SLIDER).count():

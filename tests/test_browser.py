@@ -242,11 +242,47 @@ def _drag_first_slider(page, output):
     page.mouse.up()
 
 
+def run_all(page, lab, lesson):
+    """Open ``lesson`` in a fresh JupyterLab workspace, run all its cells from the Run menu, and wait
+    until every code cell has run, the kernel is idle and the widgets have loaded; return the notebook.
+
+    A committed notebook already shows numbered prompts, so the prompts cannot tell that the run has
+    finished: the kernel's replies can. Every cell JupyterLab runs is an execute request on the
+    kernel's websocket, and it has finished when its reply is back.
+    """
+    code_cells, _ = _read(REPO / "lessons" / lesson)
+    executed = {"requests": 0, "replies": 0}
+    page.on("websocket", lambda ws: (ws.on("framesent", _counter(EXECUTE_REQUEST, executed, "requests")),
+                                     ws.on("framereceived", _counter(EXECUTE_REPLY, executed, "replies"))))
+    # ?reset: a fresh workspace, so tabs from the previous lesson do not come back
+    page.goto(f"{lab.url}/lab/tree/{lesson}?reset&token={lab.token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
+    page.wait_for_function(IDLE_KERNEL, timeout=180_000)
+
+    page.click("li.lm-MenuBar-item:has-text('Run')")
+    page.click(".lm-Menu-item:has-text('Run All Cells')")
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while executed["replies"] < code_cells or executed["replies"] < executed["requests"]:
+        assert time.monotonic() < deadline, (
+            f"{lesson}: Run All did not finish in {RUN_TIMEOUT} s ({executed} of {code_cells} code cells)")
+        page.wait_for_timeout(250)
+    assert executed["requests"] == code_cells, f"{lesson}: {executed} for {code_cells} code cells"
+    page.wait_for_function(f"() => !({BUSY})()", timeout=120_000)
+    page.wait_for_function(IDLE_KERNEL, timeout=120_000)
+
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    # widgets render asynchronously after their cell has finished: give them a moment
+    deadline = time.monotonic() + 30
+    while notebook.get_by_text("Loading widget...").count() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    return notebook
+
+
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, lesson):
     SHOTS.mkdir(parents=True, exist_ok=True)
     stem = lesson.removesuffix(".ipynb")
-    code_cells, expected_widgets = _read(REPO / "lessons" / lesson)
+    _, expected_widgets = _read(REPO / "lessons" / lesson)
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     console_errors, draw_requests = [], []
@@ -254,32 +290,8 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
     # the browser's requests for a new image of a figure (ipympl's "draw" message to the kernel)
     page.on("websocket", lambda ws: ws.on("framesent", lambda frame: '"type":"draw"' in str(frame) and
                                           draw_requests.append(time.monotonic())))
-    # every cell JupyterLab runs is an execute request; it has finished when its reply is back
-    executed = {"requests": 0, "replies": 0}
-    page.on("websocket", lambda ws: (ws.on("framesent", _counter(EXECUTE_REQUEST, executed, "requests")),
-                                     ws.on("framereceived", _counter(EXECUTE_REPLY, executed, "replies"))))
     try:
-        # ?reset: a fresh workspace, so tabs from the previous lesson do not come back
-        page.goto(f"{lab.url}/lab/tree/{lesson}?reset&token={lab.token}")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
-        page.wait_for_function(IDLE_KERNEL, timeout=180_000)
-
-        page.click("li.lm-MenuBar-item:has-text('Run')")
-        page.click(".lm-Menu-item:has-text('Run All Cells')")
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while executed["replies"] < code_cells or executed["replies"] < executed["requests"]:
-            assert time.monotonic() < deadline, (
-                f"{lesson}: Run All did not finish in {RUN_TIMEOUT} s ({executed} of {code_cells} code cells)")
-            page.wait_for_timeout(250)
-        assert executed["requests"] == code_cells, f"{lesson}: {executed} for {code_cells} code cells"
-        page.wait_for_function(f"() => !({BUSY})()", timeout=120_000)
-        page.wait_for_function(IDLE_KERNEL, timeout=120_000)
-
-        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
-        # widgets render asynchronously after their cell has finished: give them a moment
-        deadline = time.monotonic() + 30
-        while notebook.get_by_text("Loading widget...").count() and time.monotonic() < deadline:
-            page.wait_for_timeout(250)
+        notebook = run_all(page, lab, lesson)
         page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").evaluate("(e) => e.scrollTop = 0")
         page.screenshot(path=SHOTS / f"{stem}.png")
 
