@@ -121,3 +121,52 @@ def test_a_whole_image_follows_a_burst_of_diff_images_once_the_controls_rest():
     modes = json.loads(out.stdout.strip().splitlines()[-1])
     assert "diff" in modes["during"], modes        # the drag itself is sent cheaply, as diffs
     assert modes["after"] == ["full", "image"], modes  # then exactly one whole image
+
+
+SIZE_SCRIPT = textwrap.dedent('''
+    import json
+    import matplotlib
+    matplotlib.use("module://ipympl.backend_nbagg")
+    import matplotlib.pyplot as plt
+    plt.ion()
+    from learnnet import widgets
+
+    report = {}
+    for name in widgets.__all__:
+        cls = getattr(widgets, name)
+        if not isinstance(cls, type) or not issubclass(cls, widgets.LessonWidget) or cls is widgets.LessonWidget:
+            continue
+        widget = cls()
+        if not widget.interactive:
+            continue
+        canvas = widget.fig.canvas
+        shown = tuple(float(v) for v in canvas._size)          # what the browser gets with the figure
+        announced = []
+        canvas.send_json = lambda content: announced.append(content)
+        changes = []
+        canvas.observe(lambda change: changes.append(change["new"]), names="_size")
+        canvas._handle_message(canvas, {"type": "initialized"}, [])   # the browser's first message
+        resize = [c["size"] for c in announced if c["type"] == "resize"]
+        report[name] = {"shown": shown, "announced": [tuple(map(float, s)) for s in resize],
+                        "size_changes": len(changes)}
+        plt.close(widget.fig)
+    print(json.dumps(report))
+''')
+
+
+def test_every_figure_reaches_the_browser_with_its_size():
+    # ipympl's browser side sizes a figure's picture from the canvas's _size when it appears, and
+    # again when the kernel answers the browser's first message with a "resize". ipympl fills
+    # _size only then, so the picture starts 0 x 0 and depends on that size update arriving before
+    # the resize message: once in ~40 widgets in the browser test it did not, and the figure stayed
+    # empty. Every widget's figure therefore carries its size from the start, and the first
+    # message changes nothing.
+    out = subprocess.run([sys.executable, "-c", SIZE_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-4000:]
+    import json
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(report) >= 9, report
+    for name, r in report.items():
+        assert r["shown"][0] > 100 and r["shown"][1] > 100, (name, r)
+        assert r["announced"] == [r["shown"]], (name, r)
+        assert r["size_changes"] == 0, (name, r)

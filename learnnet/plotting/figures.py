@@ -57,6 +57,12 @@ def new_figure(figsize=(8, 4), interactive=None, dpi=100):
         canvas.footer_visible = False
         canvas.resizable = False
         canvas.toolbar_visible = False
+        # The figure's size in the browser's (CSS) pixels, known before the figure is shown. ipympl
+        # sets it only when the browser's first message arrives, and its browser side sizes the
+        # picture from it when the figure appears and again when the kernel's "resize" message
+        # comes: if that message overtakes the size, the picture stays 0 x 0 (seen in the browser
+        # test), and a size arriving late clears what was already painted.
+        canvas._size = (fig.bbox.width / canvas.device_pixel_ratio, fig.bbox.height / canvas.device_pixel_ratio)
         return fig
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
