@@ -67,3 +67,20 @@ def test_network_diagram_refuses_layers_too_wide_to_read():
     fig = new_figure((5, 3), interactive=False)
     with pytest.raises(ValueError, match="at most"):
         NetworkDiagram(fig.add_subplot(), [784, 10])
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (308, 900)])
+def test_rgba_png_decodes_to_the_same_pixels_transparency_included(shape):
+    import io
+
+    from PIL import Image
+
+    from learnnet.plotting.figures import rgba_png
+    rng = np.random.default_rng(shape[1])
+    rgba = rng.integers(0, 256, size=(*shape, 4), dtype=np.uint8)
+    rgba[: shape[0] // 2, ..., 3] = 0                     # a transparent half, as in a diff image
+    png = rgba_png(rgba)
+    decoded = Image.open(io.BytesIO(png))
+    decoded.load()                                        # a broken chunk or CRC fails here
+    assert decoded.mode == "RGBA" and decoded.size == (shape[1], shape[0])
+    np.testing.assert_array_equal(np.asarray(decoded), rgba)

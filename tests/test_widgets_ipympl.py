@@ -170,3 +170,65 @@ def test_every_figure_reaches_the_browser_with_its_size():
         assert r["shown"][0] > 100 and r["shown"][1] > 100, (name, r)
         assert r["announced"] == [r["shown"]], (name, r)
         assert r["size_changes"] == 0, (name, r)
+
+
+DIFF_SCRIPT = textwrap.dedent('''
+    import io, json
+    import numpy as np
+    import matplotlib
+    matplotlib.use("module://ipympl.backend_nbagg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore
+    from PIL import Image
+    from learnnet.widgets import ConvExplorer, ForwardPassViewer, NeuronExplorer
+
+    def decoded(png):
+        return None if png is None else np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+    report = []
+    for cls in (NeuronExplorer, ForwardPassViewer, ConvExplorer):
+        widget = cls()
+        canvas = widget.fig.canvas
+        canvas.send_json = lambda content: None
+        canvas.send_binary = lambda data: None
+        ours = canvas.get_diff_image
+
+        def both(canvas=canvas, ours=ours, name=cls.__name__):
+            # every image the figure sends, made by matplotlib and by learnnet from the same state
+            state = (canvas._last_buff.copy(), canvas._force_full, canvas._png_is_old)
+            theirs = decoded(FigureCanvasWebAggCore.get_diff_image(canvas))
+            their_mode = canvas._current_image_mode
+            canvas._last_buff, canvas._force_full, canvas._png_is_old = state
+            png = ours()
+            mine = decoded(png)
+            same = (mine is None) == (theirs is None) and (mine is None or np.array_equal(mine, theirs))
+            report.append({"widget": name, "mode": canvas._current_image_mode, "theirs": their_mode,
+                           "changed_pixels": 0 if mine is None else int((mine[..., 3] > 0).sum()),
+                           "same": bool(same and canvas._current_image_mode == their_mode)})
+            return png
+        canvas.get_diff_image = both
+        widget.widget
+        sliders = [c for c in widget.controls.values() if hasattr(c, "min") and not isinstance(c.value, str)]
+        canvas.handle_draw({"type": "draw"})          # the first, whole image
+        for i, control in enumerate(sliders[:3] * 2):  # each change is blitted and sent as a diff
+            control.value = control.min + (control.max - control.min) * (0.2 + 0.13 * i)
+        widget._send_key_frame()                       # and a whole image again
+        plt.close(widget.fig)
+    print(json.dumps(report))
+''')
+
+
+def test_the_faster_images_sent_to_the_browser_are_matplotlibs_pixel_for_pixel():
+    # learnnet encodes the images a live figure sends (diffs after a blit, whole ones after a full
+    # draw) itself, without Pillow's row filters; the browser must get exactly the pixels and the
+    # image mode matplotlib's own web canvas would send.
+    out = subprocess.run([sys.executable, "-c", DIFF_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-4000:]
+    import json
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(report) >= 15, report
+    assert all(r["same"] for r in report), [r for r in report if not r["same"]]
+    for widget in ("NeuronExplorer", "ForwardPassViewer", "ConvExplorer"):   # both kinds were compared
+        sent = [r for r in report if r["widget"] == widget]
+        assert {r["mode"] for r in sent} == {"diff", "full"}, sent
+        assert any(r["changed_pixels"] > 0 for r in sent if r["mode"] == "diff"), sent

@@ -5,6 +5,8 @@ to sliders and redraw in place. Anywhere else (a test, a script, ``%matplotlib i
 ipympl installed) we make a plain ``Figure`` on an Agg canvas: it draws to PNG, never to a window.
 """
 import io
+import struct
+import zlib
 
 import matplotlib
 import numpy as np
@@ -63,10 +65,52 @@ def new_figure(figsize=(8, 4), interactive=None, dpi=100):
         # comes: if that message overtakes the size, the picture stays 0 x 0 (seen in the browser
         # test), and a size arriving late clears what was already painted.
         canvas._size = (fig.bbox.width / canvas.device_pixel_ratio, fig.bbox.height / canvas.device_pixel_ratio)
+        canvas.get_diff_image = lambda: _diff_image(canvas)
         return fig
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
+
+
+def _diff_image(canvas):
+    """What matplotlib's web canvas sends the browser after a change, as ``get_diff_image`` makes it,
+    encoded faster.
+
+    The browser paints each image over the one it shows. After a blit only the changed pixels are
+    sent ("diff" mode; every other pixel transparent); after a full draw, or when the size changed
+    or the figure has transparent pixels, the whole picture ("full" mode). matplotlib encodes it
+    with Pillow, whose PNG encoder tries five row filters on every row: 11-15 ms for a 900 x 300
+    diff that is mostly zeros, a third of a control's whole answer. ``rgba_png`` takes 2-4 ms.
+    """
+    if not canvas._png_is_old:
+        return None
+    pixels = np.asarray(canvas.get_renderer().buffer_rgba())
+    buff = pixels.view(np.uint32).squeeze(2)    # one uint32 per pixel: compared in one call
+    full = (canvas._force_full or buff.shape != canvas._last_buff.shape or (pixels[:, :, 3] != 255).any())
+    canvas.set_image_mode("full" if full else "diff")
+    output = buff if full else np.where(buff != canvas._last_buff, buff, 0)
+    canvas._last_buff = buff.copy()
+    canvas._force_full = False
+    canvas._png_is_old = False
+    return rgba_png(output.view(np.uint8).reshape(*output.shape, 4))
+
+
+def rgba_png(rgba, level=1):
+    """An (height, width, 4) uint8 array as PNG bytes: every row unfiltered, zlib at ``level``.
+
+    A PNG is a signature and three chunks (length, tag, data, CRC): the size and pixel format
+    (IHDR: 8 bits, colour type 6 = RGBA), the compressed rows, each led by its filter byte (0 = none;
+    IDAT), and the end (IEND). Unfiltered rows make larger files than Pillow's for photographs, not
+    for figures, whose rows are mostly flat colour, and encode (and decode) several times faster.
+    """
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, 1 + 4 * width), np.uint8)
+    rows[:, 1:] = rgba.reshape(height, -1)
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), level)) + chunk(b"IEND", b""))
 
 
 def figure_png(fig, dpi=None):
