@@ -1,3 +1,6 @@
+import re
+
+import matplotlib.text
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -63,6 +66,28 @@ def test_relu_with_a_negative_preactivation_passes_no_gradient(stepper):
     stepper.set(activation="relu", x1=1.0, x2=0.5, step=6)  # hidden unit 1 has z = -0.3
     grads = {r["name"]: r["engine"] for r in stepper.rows}
     assert grads["W1[0,1]"] == 0.0 and grads["b1[1]"] == 0.0
+
+
+SIGNED_ZERO = re.compile(r"[+-]0\.0+(?![0-9])")   # -0.0000 or +0.0000, not -0.00012
+ZERO = re.compile(r"(?<![0-9.+-])0\.0000(?![0-9])")
+
+
+def shown_texts(w):
+    """Every text in the figure and every line of the read-out."""
+    return [t.get_text() for t in w.fig.findobj(matplotlib.text.Text) if t.get_visible()] + w.readout().splitlines()
+
+
+def test_a_gradient_of_zero_is_shown_as_zero_without_a_sign(stepper):
+    # relu with the first hidden unit below zero: every gradient through it is 0 (some of them -0.0, or a
+    # tiny negative number that rounds to zero), which must read 0.0000, not -0.0000 or +0.0000
+    stepper.set(activation="relu", x1=-1.0, x2=-0.5)
+    zeros = 0
+    for step in range(stepper.n_stages + 1):
+        stepper.controls["step"].value = step
+        for text in shown_texts(stepper):
+            assert not SIGNED_ZERO.search(text), f"step {step}: {text!r}"
+            zeros += len(ZERO.findall(text))
+    assert zeros > 0
 
 
 def test_the_diagram_highlights_the_weights_of_the_current_stage(stepper):

@@ -25,6 +25,13 @@ STYLE = {"description_width": "80px"}
 WIDTH = ipywidgets.Layout(width="330px")
 
 
+def _signed(value, decimals=4):
+    """``value`` with its sign, as ``+0.1250`` or ``-0.1250``; one that rounds to zero is ``0.0000``, with no
+    sign (a ReLU that is off passes back a gradient of -0.0, or a tiny negative number)."""
+    text = f"{value:+.{decimals}f}"
+    return text[1:] if float(text) == 0 else text
+
+
 def _slider(description, value, low, high, step=0.05):
     return ipywidgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
                                   readout_format=".2f", style=STYLE, layout=WIDTH)
@@ -169,7 +176,7 @@ class BackpropStepper(LessonWidget):
                 elif t.kind == "input":
                     shown[(stage.layer - 1, t.index[0])] = ("∂L/∂a", t.downstream)
         for node, text in self.grad_texts.items():
-            text.set_text(f"{shown[node][0]}={shown[node][1]:+.4f}" if node in shown else "")
+            text.set_text(f"{shown[node][0]}={_signed(shown[node][1])}" if node in shown else "")
 
         # highlights change with the step only, edge labels with the step and the numbers: an artist
         # is redrawn only when it changed (set_text with the same text changes nothing)
@@ -187,14 +194,14 @@ class BackpropStepper(LessonWidget):
             else:
                 d.highlight(nodes=[(gap, t.index[0]) for t in stage.terms], edges=edges)
         if stage is None:
-            d.set_edge_labels({(l, i, j): f"{layer.kernel[i, j]:+.2f}" for l, layer in enumerate(trace.layers)
+            d.set_edge_labels({(l, i, j): _signed(layer.kernel[i, j], 2) for l, layer in enumerate(trace.layers)
                                for i in range(layer.kernel.shape[0]) for j in range(layer.kernel.shape[1])})
         elif stage.kind in ("loss", "activation"):
             d.set_edge_labels({})
         elif stage.kind == "weights":
-            d.set_edge_labels({(gap, *t.index): f"{t.downstream:+.4f}" for t in stage.terms if t.kind == "kernel"})
+            d.set_edge_labels({(gap, *t.index): _signed(t.downstream) for t in stage.terms if t.kind == "kernel"})
         else:  # back to the inputs: each edge carries upstream x weight
-            d.set_edge_labels({(gap, t.index[0], j): f"{u * w:+.4f}"
+            d.set_edge_labels({(gap, t.index[0], j): _signed(u * w)
                                for t in stage.terms for j, (u, w) in enumerate(zip(t.upstream, t.local))})
 
     def _draw_text(self, trace):
@@ -213,8 +220,8 @@ class BackpropStepper(LessonWidget):
             lines = ["Forward pass (numbers inside the circles):", ""]
             for l, layer in enumerate(trace.layers, start=1):
                 z, a = trace.preactivations[l - 1], trace.outputs[l - 1]
-                lines.append(f"layer {l}: z{l} = [{', '.join(f'{v:+.4f}' for v in z)}]")
-                lines.append(f"         a{l} = {layer.activation.name}(z{l}) = [{', '.join(f'{v:+.4f}' for v in a)}]")
+                lines.append(f"layer {l}: z{l} = [{', '.join(_signed(v) for v in z)}]")
+                lines.append(f"         a{l} = {layer.activation.name}(z{l}) = [{', '.join(_signed(v) for v in a)}]")
             lines += ["", f"loss L = (ŷ - y)² = ({self.prediction:.4f} - {trace.y_true[0]:.2f})² = {self.loss_value:.5f}",
                       "", "Press next ▶ to send the gradient backwards."]
             return "\n".join(lines)
@@ -226,8 +233,8 @@ class BackpropStepper(LessonWidget):
                 pairs = [(r["upstream"], r["local"])]
             for k, (u, w) in enumerate(pairs):
                 name = f"∂L/∂{r['name']}" if k == 0 else "  +"
-                tail = f" = {r['product']:>+9.5f}  {r['numerical']:>+9.5f} {self._check(r)}" if k == len(pairs) - 1 else ""
-                lines.append(f"{name:<12}{u:>+9.4f} × {w:>+8.4f}{tail}")
+                tail = f" = {_signed(r['product'], 5):>9}  {_signed(r['numerical'], 5):>9} {self._check(r)}" if k == len(pairs) - 1 else ""
+                lines.append(f"{name:<12}{_signed(u):>9} × {_signed(w):>8}{tail}")
         return "\n".join(lines)
 
     @staticmethod
