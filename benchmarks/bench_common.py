@@ -53,6 +53,22 @@ def interleaved(contenders, rounds, warmup=1):
     return {**per_unit, **cpu_per_unit}
 
 
+def interleaved_by_threads(contenders, rounds, warmup=1):
+    """``interleaved`` once per thread setting: contenders labelled ``"name @Nt"`` are grouped by N.
+
+    Mixing thread settings in one round-robin bills a one-thread contender for the two-thread
+    contender before it: that one's BLAS and OpenMP threads keep spinning for a while after their
+    work, on the same two cores and in this process's CPU time. Each group is timed on its own.
+    """
+    groups = {}
+    for name, spec in contenders.items():
+        groups.setdefault(name.rsplit(" @", 1)[-1], {})[name] = spec
+    times = {}
+    for group in groups.values():
+        times.update(interleaved(group, rounds, warmup))
+    return times
+
+
 def percentile(values, q):
     """The q-th percentile (0-100) by linear interpolation, as ``numpy.percentile``."""
     values = sorted(values)

@@ -132,7 +132,7 @@ def bench_mlp(cfg, peers, log):
         "keras": lambda: bt.keras_fit(bt.keras_mlp(), x, y),
     })
     log(f"mlp: {list(contenders)}, {cfg['mlp_rounds']} rounds of {cfg['mlp_samples'] // bt.BATCH} steps")
-    times = common.interleaved(contenders, cfg["mlp_rounds"])
+    times = common.interleaved_by_threads(contenders, cfg["mlp_rounds"])
     return compare(times, "mlp", 1e3, "ms per training step", peers["thread_settings"])
 
 
@@ -144,7 +144,7 @@ def bench_cnn(cfg, peers, log):
         "keras": lambda: bt.keras_fit(bt.keras_cnn(), x, y),
     })
     log(f"cnn: {list(contenders)}, {cfg['cnn_rounds']} rounds of {cfg['cnn_samples'] // bt.BATCH} steps")
-    times = common.interleaved(contenders, cfg["cnn_rounds"])
+    times = common.interleaved_by_threads(contenders, cfg["cnn_rounds"])
     return compare(times, "cnn", 1e3, "ms per training step", peers["thread_settings"])
 
 
@@ -158,7 +158,7 @@ def bench_predict(cfg, peers, log):
         "keras": lambda: bt.keras_predict(bt.keras_mlp(), x),
     })
     log(f"predict mlp: {list(contenders)}, {cfg['predict_rounds']} rounds of {len(x)} samples")
-    out["mlp"] = compare(common.interleaved(contenders, cfg["predict_rounds"]), "predict_mlp", 1e6,
+    out["mlp"] = compare(common.interleaved_by_threads(contenders, cfg["predict_rounds"]), "predict_mlp", 1e6,
                          "µs per sample", peers["thread_settings"])
     x, y, labels = bt.cnn_data(cfg["predict_cnn_samples"])
     contenders = contenders_for(peers, {
@@ -167,7 +167,7 @@ def bench_predict(cfg, peers, log):
         "keras": lambda: bt.keras_predict(bt.keras_cnn(), x),
     })
     log(f"predict cnn: {list(contenders)}, {cfg['predict_rounds']} rounds of {len(x)} samples")
-    out["cnn"] = compare(common.interleaved(contenders, cfg["predict_rounds"]), "predict_cnn", 1e6,
+    out["cnn"] = compare(common.interleaved_by_threads(contenders, cfg["predict_rounds"]), "predict_cnn", 1e6,
                          "µs per sample", peers["thread_settings"])
     for model in out.values():   # throughput is what people quote: samples per second
         for stats in model["contenders"].values():
