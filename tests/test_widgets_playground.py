@@ -23,7 +23,9 @@ from learnnet.datasets import train_test_split
 from learnnet.datasets.features import playground_features
 from learnnet.layers import Dense, Dropout
 from learnnet.models import Sequential
-from learnnet.widgets.playground import FEATURE_CONTROLS, GRID, MAX_LAYERS, Playground
+from learnnet.widgets._frames import canvas_frame
+from learnnet.widgets.playground import (FEATURE_CONTROLS, GRID, MAX_LAYERS, READOUT_SECONDS, PixelImage, Playground,
+                                         _jpeg)
 
 
 @pytest.fixture
@@ -384,6 +386,80 @@ def test_the_view_shows_jpeg_frames_while_playing_and_a_png_when_still(pg):
     before = image.value
     pg.controls["show_test"].value = True
     assert image.value != before
+
+
+def test_while_playing_the_readout_changes_at_most_every_readout_seconds_and_is_current_after_pause(pg):
+    # each new read-out text makes the browser lay the page out again: while playing it is refreshed a few
+    # times a second, not after every step
+    pg.widget
+    texts = []
+    pg._readout_html.observe(lambda change: texts.append(change["new"]), names="value")
+
+    async def scenario():
+        pg.play()
+        await asyncio.sleep(1.2)
+        steps = pg.epoch
+        pg.pause()
+        return steps
+
+    steps = asyncio.run(scenario())
+    assert steps >= 6, "too few steps to tell"
+    assert len(texts) <= 1.2 / READOUT_SECONDS + 2 < steps
+    assert f"epoch {pg.epoch} " in pg._readout_html.value      # paused: the numbers are the network's
+
+
+def test_a_frame_is_the_canvas_as_jpeg_read_in_place(pg):
+    pg.widget
+    pg.step()
+    assert _jpeg(pg.fig.canvas) == canvas_frame(pg.fig.canvas, "jpeg")
+
+
+def _drawn(image_class, data, alpha=None, origin="lower", extent=(0.13, 2.71, 0.27, 1.93), **kwargs):
+    """The pixels of a figure with one image (data, at ``extent``) drawn by ``image_class`` over a grey square."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    fig = Figure(figsize=(3, 2), dpi=72)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes([0, 0, 1, 1], xlim=(0, 3), ylim=(0, 2))
+    ax.add_patch(Rectangle((0.5, 0.5), 1.5, 1, color="#999999"))
+    image = image_class(ax, cmap="RdBu", norm=matplotlib.colors.Normalize(-1, 1), origin=origin,
+                        interpolation="nearest", alpha=alpha, **kwargs)
+    image.set_data(data)
+    image.set_extent(extent)
+    ax.add_image(image)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).astype(int), image
+
+
+@pytest.mark.parametrize("shape", [(50, 50), (100, 100), (7, 13)])
+@pytest.mark.parametrize("origin", ["lower", "upper"])
+def test_a_pixel_image_draws_what_matplotlib_draws(shape, origin):
+    from matplotlib.image import AxesImage
+
+    values = np.random.default_rng(0).uniform(-1.3, 1.3, size=shape)     # some below and above the colour range
+    fast, image = _drawn(PixelImage, values, origin=origin)
+    slow, _ = _drawn(AxesImage, values, origin=origin)
+    assert image._values is not None                # drawn as pixel look-ups, not by matplotlib's path
+    assert np.array_equal(fast, slow)               # opaque: the very same pixels
+    # transparent (the faded feature pictures; the column titles' RGBA pictures): within a level or two
+    fast, _ = _drawn(PixelImage, values, alpha=0.25, origin=origin)
+    slow, _ = _drawn(AxesImage, values, alpha=0.25, origin=origin)
+    assert np.abs(fast - slow).max() <= 2
+    rgba = np.random.default_rng(1).integers(0, 256, size=shape + (4,), dtype=np.uint8)
+    fast, _ = _drawn(PixelImage, rgba, origin=origin)
+    slow, _ = _drawn(AxesImage, rgba, origin=origin)
+    assert np.abs(fast - slow).max() <= 2
+
+
+def test_a_pixel_image_with_values_it_cannot_look_up_is_drawn_by_matplotlib():
+    from matplotlib.image import AxesImage
+
+    values = np.random.default_rng(0).uniform(-1, 1, size=(20, 20))
+    values[3, 4] = np.nan                           # NaN: matplotlib's "bad" colour, transparent
+    fast, image = _drawn(PixelImage, values)
+    slow, _ = _drawn(AxesImage, values)
+    assert image._values is None and np.array_equal(fast, slow)
 
 
 def test_changing_the_network_while_playing_pauses(pg):

@@ -23,18 +23,25 @@ other cells are handled between steps. ``pause()`` cancels the task at once.
 The figure is drawn on a plain Agg canvas (blitting only what changes) and shown through an
 ``ipywidgets.Image``: a JPEG per frame while playing, a PNG when still. With an ipympl canvas each
 frame would be a PNG of the whole figure, about 4x slower to make, and HiDPI screens double it again;
-see ``_frames.py``.
+see ``_frames.py``. A frame costs the kernel ~5 ms of training and ~6 ms of drawing and encoding
+(the heat-maps are written into the canvas as pixel look-ups, see ``PixelImage``), and the browser
+about as much again to receive, decode and paint it; while playing, the text read-out is refreshed
+4 times a second rather than every frame, since each new text makes the browser lay the page out.
 """
 import asyncio
 import base64
+import io
 import time
 
 import ipywidgets
 import numpy as np
+from matplotlib.artist import allow_rasterization
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgba
 from matplotlib.image import AxesImage
 from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 from .. import losses, metrics, optimizers, regularizers
 from ..datasets import PLAYGROUND_NAMES, playground, train_test_split
@@ -65,6 +72,7 @@ GRID = 100                # heat-map resolution (GRID x GRID points); the small 
 EDGE_SCALE = 3.0          # |w| that gets the widest edge
 FRAME_SECONDS = 1 / 30    # while playing: at most 30 redrawn steps per second
 YIELD_SECONDS = 0.002     # ... and always a pause this long, for clicks and other cells
+READOUT_SECONDS = 0.25    # ... and the text read-out changes at most 4 times a second
 
 
 def _tint(colour, amount):
@@ -173,6 +181,7 @@ class Playground(LessonWidget):
         self._placed = {}          # id(picture) -> where it was last put
         self.frame_seconds = []    # how long each redrawn step took while playing (for measuring)
         self._live_image = None    # the view's picture, once displayed
+        self._readout_due = 0.0    # while playing, when the read-out is next refreshed
         super().__init__(interactive=False)      # Agg + an Image widget (see the module docstring)
 
     # =================================================================== controls
@@ -270,8 +279,11 @@ class Playground(LessonWidget):
         if self._view is None:
             if self._background is None:
                 self.fig.canvas.draw()               # the first full draw (see _render)
+            # shown at its own size, one canvas pixel per screen pixel (stretched to the column's width, the
+            # browser would rescale every frame, and blur it); narrower on a narrow screen
             self._live_image = ipywidgets.Image(value=canvas_frame(self.fig.canvas, "png"), format="png",
-                                                layout=ipywidgets.Layout(max_width="100%", height="auto"))
+                                                layout=ipywidgets.Layout(max_width="100%", height="auto",
+                                                                         align_self="flex-start"))
             self._view = self._layout(list(self.controls.values()), self._readout_html, self._live_image)
         return self._view
 
@@ -293,11 +305,23 @@ class Playground(LessonWidget):
         super()._render()
 
     def update(self):
-        """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing."""
-        super().update()
+        """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing.
+
+        While playing, the text read-out is refreshed every ``READOUT_SECONDS``, not after every step: each
+        new text makes the browser lay the notebook out again (about a third of the browser's work per
+        frame, measured in Chromium), and numbers that change 20 times a second cannot be read anyway.
+        Paused or stepped, it is always up to date.
+        """
+        if self.playing and time.perf_counter() < self._readout_due:
+            self._update()                           # LessonWidget.update, but the read-out stays
+            self.update_count += 1
+            self._render()
+        else:
+            super().update()
+            self._readout_due = time.perf_counter() + READOUT_SECONDS
         if self._live_image is not None:
             kind = "jpeg" if self.playing else "png"
-            frame = canvas_frame(self.fig.canvas, kind)
+            frame = _jpeg(self.fig.canvas) if kind == "jpeg" else canvas_frame(self.fig.canvas, "png")
             with self._live_image.hold_sync():       # one message for both traits
                 self._live_image.format = kind
                 self._live_image.value = frame
@@ -598,9 +622,9 @@ class Playground(LessonWidget):
         self.cmap = PLAYGROUND_CMAP
 
         def thumb(vmin=-1, vmax=1):
-            """A small picture in the network (an image without imshow's autoscaling: much faster to make)."""
-            image = AxesImage(self.ax_net, cmap=self.cmap, norm=Normalize(vmin, vmax), origin="lower",
-                              interpolation="nearest", zorder=3)
+            """A small picture in the network (a PixelImage, without imshow's autoscaling: much faster to draw)."""
+            image = PixelImage(self.ax_net, cmap=self.cmap, norm=Normalize(vmin, vmax), origin="lower",
+                            interpolation="nearest", zorder=3)
             image.set_data(np.zeros((2, 2)))
             return self.ax_net.add_image(image)
 
@@ -617,14 +641,15 @@ class Playground(LessonWidget):
         # column titles are pictures of their text, made once per title (see _text_picture)
         self.column_titles = []
         for _ in range(MAX_LAYERS + 2):
-            title = AxesImage(self.ax_net, origin="upper", interpolation="nearest", zorder=3)
+            title = PixelImage(self.ax_net, origin="upper", interpolation="nearest", zorder=3)
             title.set_data(np.zeros((1, 1, 4), dtype=np.uint8))
             self.column_titles.append(self.ax_net.add_image(title))
         self._title_pictures = {}
         # the output: heat-map, points, colour bar
-        self.output_image = self.ax_out.imshow(np.zeros((2, 2)), cmap=self.cmap, norm=Normalize(0, 1), origin="lower",
-                                               extent=(-DOMAIN, DOMAIN, -DOMAIN, DOMAIN), interpolation="nearest",
-                                               zorder=1)
+        self.output_image = self.ax_out.add_image(PixelImage(self.ax_out, cmap=self.cmap, norm=Normalize(0, 1),
+                                                          origin="lower", extent=(-DOMAIN, DOMAIN, -DOMAIN, DOMAIN),
+                                                          interpolation="nearest", zorder=1))
+        self.output_image.set_data(np.zeros((2, 2)))
         # points as a few marker lines, one per colour (much faster to redraw than a scatter)
         marker = dict(ls="none", marker="o", ms=4.2)
         self.train_markers = [self.ax_out.plot([], [], mec="white", mew=0.6, zorder=3, **marker)[0]
@@ -895,6 +920,129 @@ class Playground(LessonWidget):
     def close(self):
         self._stop()
         super().close()
+
+
+class PixelImage(AxesImage):
+    """An ``AxesImage`` drawn nearest-neighbour as pixel look-ups: a neuron's heat-map, a column's title.
+
+    matplotlib draws an image by a general path (a masked copy, normalising, colour-mapping, resampling
+    through an affine transform, compositing): ~1 ms for a neuron's 50 x 50 picture and 3-7 ms for the
+    100 x 100 output, and the Playground redraws eight of them after every training step while it plays.
+    A picture drawn nearest-neighbour onto whole pixels needs none of that: each pixel of the canvas
+    shows one value, whose colour is one of the colour map's 256. So on an Agg canvas (the Playground's)
+    the picture is written straight into the canvas's pixels, ~0.1-0.5 ms: the value's colour from the
+    map's colours as bytes (``cmap(i, bytes=True)``, as matplotlib's), the value a pixel shows from
+    where the pixel's centre falls, and the picture's edges rounded to whole pixels as matplotlib rounds
+    them. An opaque picture comes out exactly as matplotlib draws it; a transparent one (``alpha``, or
+    RGBA bytes like the column titles) is laid over what is below it by its alpha, within one level of
+    matplotlib's blending. Anything else (another renderer, a masked or NaN value, a clip path) takes
+    matplotlib's own path.
+    """
+
+    def __init__(self, ax, **kwargs):
+        super().__init__(ax, **kwargs)
+        self._values = None          # the picture's values as given (no masked copy)
+        self._colours = None         # (colour map, its colours as 32-bit RGBA)
+        self._sampling = (None, None)
+
+    def set_data(self, A):
+        A = np.array(A)             # a copy, as matplotlib keeps
+        values = A.ndim == 2 and A.dtype.kind == "f" and np.isfinite(A).all()
+        if values or (A.ndim == 3 and A.shape[2] == 4 and A.dtype == np.uint8):
+            self._values = A
+            self._A = A              # what get_array() and the fallback see (no NaN: nothing to mask)
+            self._imcache = None
+            self.stale = True
+        else:
+            self._values = None
+            super().set_data(A)
+
+    @allow_rasterization
+    def draw(self, renderer):
+        if not self.get_visible():
+            self.stale = False
+            return
+        if not self._draw_pixels(renderer):
+            super().draw(renderer)
+        self.stale = False
+
+    def _draw_pixels(self, renderer):
+        """Write the picture into an Agg renderer's pixels; False (nothing drawn) where this cannot."""
+        values = self._values
+        if (values is None or not isinstance(renderer, RendererAgg) or self.get_clip_path() is not None
+                or self.get_interpolation() != "nearest" or not self.get_transform().is_affine):
+            return False
+        x0, x1, y0, y1 = self.get_extent()
+        (px0, py0), (px1, py1) = self.get_transform().transform([(x0, y0), (x1, y1)])
+        if px1 <= px0 or py1 <= py0:
+            return False
+        # the pixels covered, rounded as matplotlib rounds an image's edges (see Image._make_image)
+        c0, c1 = int(np.floor(px0 + 0.5)), int(np.floor(px1 + 0.5 + 1e-8))
+        b0, b1 = int(np.ceil(py0 - 0.5 - 1e-8)), int(np.ceil(py1 - 0.5))
+        clip = self.get_clip_box()
+        if clip is not None:
+            c0, c1 = max(c0, int(np.floor(clip.x0 + 0.5))), min(c1, int(np.floor(clip.x1 + 0.5)))
+            b0, b1 = max(b0, int(np.ceil(clip.y0 - 0.5))), min(b1, int(np.ceil(clip.y1 - 0.5)))
+        buffer = np.asarray(renderer.buffer_rgba())
+        height, width = buffer.shape[:2]
+        c0, c1, b0, b1 = max(c0, 0), min(c1, width), max(b0, 0), min(b1, height)
+        if c1 <= c0 or b1 <= b0:
+            return True              # nothing of it is on the canvas
+        rows, columns = self._pixel_sampling(values.shape[:2], (px0, px1, py0, py1), (c0, c1, b0, b1), height)
+        if values.ndim == 3:         # RGBA bytes
+            colour_of_value = values.view(np.uint32)[..., 0]
+        else:
+            cmap, norm = self.get_cmap(), self.norm
+            if self._colours is None or self._colours[0] is not cmap:
+                colours = np.ascontiguousarray(cmap(np.arange(cmap.N), bytes=True)).view(np.uint32)[:, 0]
+                self._colours = (cmap, colours)
+            vmin, vmax = float(norm.vmin), float(norm.vmax)
+            # the colour index matplotlib's colour map gives a value: (v - vmin) / (vmax - vmin) * N, then
+            # truncated, and values below or above the range get the first or the last colour
+            index = ((values - vmin) * (cmap.N / (vmax - vmin))).astype(np.intp)
+            np.clip(index, 0, cmap.N - 1, out=index)
+            colour_of_value = self._colours[1][index]
+        picture = colour_of_value.take(rows, axis=0).take(columns, axis=1)
+        region = buffer[height - b1:height - b0, c0:c1]
+        alpha = 1.0 if self.get_alpha() is None else float(self.get_alpha())
+        if alpha == 1 and (values.ndim == 2 or (values[..., 3] == 255).all()):
+            region.view(np.uint32)[..., 0] = picture
+        else:                        # "over": what is below shows through by 1 - alpha
+            source = picture.view(np.uint8).reshape(picture.shape + (4,)).astype(np.float32)
+            below = region.astype(np.float32)
+            opacity = source[..., 3:] * (alpha / 255)
+            blended = source * opacity + below * (1 - opacity)
+            blended[..., 3] = 255 * opacity[..., 0] + below[..., 3] * (1 - opacity[..., 0])
+            region[...] = blended + 0.5
+        return True
+
+    def _pixel_sampling(self, shape, box, pixels, height):
+        """Which row and column of the values each covered pixel shows (kept while the picture stays put)."""
+        key = (shape, box, pixels, height, self.origin)
+        if self._sampling[0] != key:
+            (px0, px1, py0, py1), (c0, c1, b0, b1) = box, pixels
+            columns = ((np.arange(c0, c1) + 0.5 - px0) * (shape[1] / (px1 - px0))).astype(np.intp)
+            # canvas rows run from the top: the first is the picture's highest pixel row, b1 - 1
+            rows = ((np.arange(b1 - 1, b0 - 1, -1) + 0.5 - py0) * (shape[0] / (py1 - py0))).astype(np.intp)
+            rows, columns = np.clip(rows, 0, shape[0] - 1), np.clip(columns, 0, shape[1] - 1)
+            if self.origin == "upper":
+                rows = shape[0] - 1 - rows
+            self._sampling = (key, (rows, columns))
+        return self._sampling[1]
+
+
+def _jpeg(canvas, quality=92):
+    """The canvas's pixels as JPEG bytes, read where they lie (``canvas_frame``'s JPEG, ~3x faster).
+
+    Agg keeps RGBA bytes; the JPEG encoder reads them as RGBX (the fourth byte skipped), so nothing is
+    copied first: ~1.6 ms for the Playground's 900 x 403 pixels, against ~5 ms when the pixels are first
+    copied into an RGB array. The bytes are the same.
+    """
+    pixels = np.asarray(canvas.buffer_rgba())
+    buffer = io.BytesIO()
+    Image.frombuffer("RGBX", (pixels.shape[1], pixels.shape[0]), pixels, "raw", "RGBX", 0, 1).save(
+        buffer, format="jpeg", quality=quality)
+    return buffer.getvalue()
 
 
 def _text_picture(text, dpi, **text_props):
