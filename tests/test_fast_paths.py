@@ -5,7 +5,7 @@
 - fit takes each batch's loss and gradient in one call, and starts backward from dL/dz = (p - t)/N
   when a softmax meets categorical cross-entropy (``value_and_softmax_gradient``);
 - layers that read the model's input skip dL/dx during fit (``Layer.input_gradient_needed``);
-- Conv2D and MaxPooling2D compute the same numbers as the obvious loops;
+- Conv2D and MaxPooling2D compute the same numbers as the obvious loops (ties included);
 - fit runs the optimizer's rule once on all the weights laid end to end (``Optimizer.flat_weights``),
   with the numbers of the weight-by-weight ``apply_gradients``, bit for bit.
 """
@@ -226,6 +226,83 @@ def test_a_one_by_one_pool_does_not_hand_back_its_input():
     y = MaxPooling2D(pool_size=1).forward(x)
     y += 1
     assert x[0, 0, 0, 0] == 0
+
+
+def _first_max_loop(x, pool_size, strides, padding, upstream):
+    """MaxPooling2D's backward the obvious way: window by window, np.argmax picks the first max in reading order."""
+    (ph, pw), (sh, sw) = pool_size, strides
+    x_pad, pads = learnnet.layers.conv.pad_images(x, pool_size, strides, padding, value=-np.inf)
+    grad = np.zeros_like(x_pad)
+    for n in range(x.shape[0]):
+        for i in range(upstream.shape[1]):
+            for j in range(upstream.shape[2]):
+                for c in range(x.shape[3]):
+                    window = x_pad[n, i * sh:i * sh + ph, j * sw:j * sw + pw, c]
+                    a, b = np.unravel_index(np.argmax(window), window.shape)
+                    grad[n, i * sh + a, j * sw + b, c] += upstream[n, i, j, c]
+    return learnnet.layers.conv.crop(grad, pads)
+
+
+@pytest.mark.parametrize("shape, pool_size, strides, padding", [
+    ((2, 8, 6, 3), 2, None, "valid"),        # windows tile the image: the cells are put back by one transpose
+    ((2, 7, 5, 3), 2, None, "valid"),        # odd sizes: the last row and column are in no window
+    ((2, 7, 5, 3), 2, None, "same"),         # odd sizes padded with -inf
+    ((1, 9, 6, 2), (3, 2), None, "valid"),   # tiled, not square
+    ((2, 7, 7, 2), 3, 2, "valid"),           # overlapping windows: a pixel can win several of them
+    ((2, 6, 6, 2), 2, 3, "valid"),           # gaps between the windows
+])
+def test_max_pooling_backward_is_the_window_by_window_loop_including_ties(shape, pool_size, strides, padding):
+    rng = np.random.default_rng(7)
+    x = np.maximum(rng.integers(-3, 3, size=shape), 0).astype(np.float32)   # mostly ties, as after a relu
+    layer = MaxPooling2D(pool_size, strides, padding)
+    y = layer.forward(x)
+    upstream = rng.normal(size=y.shape).astype(np.float32)
+    expected = _first_max_loop(x, layer.pool_size, layer.strides, padding, upstream)
+    np.testing.assert_array_equal(layer.backward(upstream), expected)
+
+
+@pytest.mark.parametrize("pool_size, strides, padded_shape", [
+    ((2, 2), (2, 2), (2, 6, 8, 3)), ((3, 2), (3, 2), (1, 9, 4, 2)),    # tiled: one transpose
+    ((2, 2), (2, 2), (2, 7, 8, 3)), ((3, 3), (1, 1), (1, 5, 5, 2)),    # a row left over; overlaps: add_windows
+])
+def test_put_back_puts_each_cell_where_the_window_read_it(pool_size, strides, padded_shape):
+    from learnnet.layers.conv import output_length
+    from learnnet.layers.pooling import put_back
+    rng = np.random.default_rng(8)
+    n, h, w, c = padded_shape
+    out_h, out_w = (output_length(s, k, st, "valid") for s, k, st in zip((h, w), pool_size, strides))
+    cell_grads = rng.normal(size=pool_size + (n, out_h, out_w, c))
+    expected = np.zeros(padded_shape)
+    for a in range(pool_size[0]):
+        for b in range(pool_size[1]):
+            for i in range(out_h):
+                for j in range(out_w):
+                    expected[:, i * strides[0] + a, j * strides[1] + b, :] += cell_grads[a, b, :, i, j, :]
+    np.testing.assert_array_equal(put_back(cell_grads, padded_shape, strides), expected)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("ones_column", [False, True])
+def test_im2col_copies_every_window_into_one_row_and_can_append_the_bias_input(channels, ones_column):
+    from learnnet.layers.conv import im2col, sliding_windows
+    x = np.random.default_rng(9).normal(size=(2, 5, 6, channels)).astype(np.float32)
+    windows = sliding_windows(x, (3, 2), (1, 2))
+    cols = im2col(windows, ones_column=ones_column)
+    size = 3 * 2 * channels
+    assert cols.shape == (2 * 3 * 3, size + ones_column)
+    np.testing.assert_array_equal(cols[:, :size], windows.reshape(-1, size))
+    if ones_column:
+        np.testing.assert_array_equal(cols[:, size], 1)
+
+
+def test_conv2d_without_bias_has_no_ones_column_and_no_bias_gradient():
+    layer = Conv2D(3, 2, use_bias=False, dtype="float64")
+    x = np.random.default_rng(10).normal(size=(2, 4, 4, 2))
+    y = layer.forward(x)
+    expected = np.einsum("nijabc,abcf->nijf", learnnet.layers.conv.sliding_windows(x, (2, 2), (1, 1)), layer.kernel)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    layer.backward(np.ones_like(y))
+    assert set(layer.grads) == {"kernel"} and layer.grads["kernel"].shape == layer.kernel.shape
 
 
 # ------------------------------------------------------- the optimizer's flat step

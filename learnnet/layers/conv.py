@@ -14,7 +14,7 @@ output has ``ceil(size / stride)`` rows, split the padding in two, and when the 
 is odd put the extra row (column) at the bottom (right).
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from .. import activations as activations_module
 from .. import initializers
@@ -86,11 +86,32 @@ def crop(x, pads):
 def sliding_windows(x, window, strides):
     """Every window of ``x`` as a view (nothing is copied): shape ``(batch, out_h, out_w, kh, kw, channels)``.
 
-    ``windows[n, i, j]`` is the patch ``x[n, i*sh : i*sh + kh, j*sw : j*sw + kw, :]``.
+    ``windows[n, i, j]`` is the patch ``x[n, i*sh : i*sh + kh, j*sw : j*sw + kw, :]``. The view only
+    says how far apart the numbers are in memory (its strides): the next window is ``sh`` rows
+    (``sw`` columns) further, the next pixel inside a window one row (column) further.
     """
     (kh, kw), (sh, sw) = window, strides
-    view = sliding_window_view(x, (kh, kw), axis=(1, 2))  # (batch, H-kh+1, W-kw+1, channels, kh, kw): stride 1
-    return view[:, ::sh, ::sw].transpose(0, 1, 2, 4, 5, 3)  # keep every sh-th row and sw-th column of windows
+    n, h, w, c = x.shape
+    image, row, column, channel = x.strides               # bytes from one image / row / column / channel to the next
+    shape = (n, (h - kh) // sh + 1, (w - kw) // sw + 1, kh, kw, c)
+    return as_strided(x, shape, (image, sh * row, sw * column, row, column, channel), writeable=False)
+
+
+def im2col(windows, ones_column=False):
+    """X_col: every window copied into one row, shape ``(batch * out_h * out_w, kh * kw * channels)``.
+
+    With ``ones_column``, one more column of 1s: ``[X_col 1] [W_col; b] = X_col W_col + b`` puts the
+    bias in the same matrix product (the bias is the weight of an input that is always 1).
+    """
+    n, out_h, out_w, kh, kw, c = windows.shape
+    count, size = n * out_h * out_w, kh * kw * c
+    if c > 1:
+        cols = np.empty((count, size + ones_column), dtype=windows.dtype)
+    else:   # the same matrix, stored column by column: with one channel NumPy copies the windows ~10x faster
+        cols = np.empty((size + ones_column, count), dtype=windows.dtype).T
+    cols[:, :size].reshape(windows.shape)[...] = windows
+    cols[:, size:] = 1
+    return cols
 
 
 def check_images(layer, x):
@@ -140,7 +161,8 @@ class Conv2D(Layer):
     im2col: put every window in one row of a matrix :math:`X_{col}` of shape
     ``(batch * out_h * out_w, kh * kw * channels)`` and the kernel in
     :math:`W_{col}` = ``kernel.reshape(kh * kw * channels, filters)``. Then the layer is
-    Dense applied to every window: :math:`Z = X_{col} W_{col} + b`.
+    Dense applied to every window: :math:`Z = X_{col} W_{col} + b`, computed as one product
+    :math:`[X_{col}\ 1] \, [W_{col};\ b]`: a column of 1s appended to :math:`X_{col}`, whose weights are the bias.
 
     Backward, given :math:`g = dL/dy` and with :math:`G = dL/dZ = f'(z) \odot g` in rows:
 
@@ -149,6 +171,7 @@ class Conv2D(Layer):
         dL/db = \textstyle\sum_{\text{rows}} G, \qquad
         dL/dX_{col} = G\, W_{col}^\top
 
+    (the first two are one product, :math:`[X_{col}\ 1]^\top G`: its last row sums :math:`G`'s rows),
     and :math:`dL/dx` is col2im of :math:`dL/dX_{col}`: each window's row is added back
     onto the pixels it was read from (overlapping windows add up), then the padding
     is cropped off. Kernel offset :math:`(a, b)` sent pixel :math:`(i s_h + a, j s_w + b)`
@@ -227,17 +250,11 @@ class Conv2D(Layer):
         x_pad, pads = pad_images(x, self.kernel_size, self.strides, self.padding)
         windows = sliding_windows(x_pad, self.kernel_size, self.strides)   # (n, out_h, out_w, kh, kw, c), a view
         n, out_h, out_w = windows.shape[:3]
-        if windows.shape[-1] > 1:
-            cols = windows.reshape(n * out_h * out_w, -1)                  # im2col: one row per window (a copy)
-        else:   # the same matrix; with one channel, NumPy copies the view ~10x faster column by column
-            cols = windows.transpose(3, 4, 5, 0, 1, 2).reshape(-1, n * out_h * out_w).T
-        z = cols @ self.kernel.reshape(-1, self.filters)                   # Z = X_col W_col
+        cols = im2col(windows, ones_column=self.use_bias)                  # [X_col 1]: one row per window
+        weights = self.kernel.reshape(-1, self.filters)                    # W_col
         if self.use_bias:
-            # + b at every pixel, added one image row at a time (the bias repeated along the row):
-            # NumPy adds a long row much faster than `z += self.bias`, a few numbers per pixel
-            z = z.reshape(n * out_h, out_w * self.filters)
-            z += np.tile(self.bias, out_w)
-        z = z.reshape(n, out_h, out_w, self.filters)
+            weights = np.concatenate([weights, self.bias[None, :]])        # [W_col; b]: b is the weight of the 1s
+        z = (cols @ weights).reshape(n, out_h, out_w, self.filters)        # Z = X_col W_col + b, one product
         self.cache = (cols, z, x_pad.shape, pads)
         return self.activation.forward(z)
 
@@ -245,11 +262,10 @@ class Conv2D(Layer):
         cols, z, padded_shape, pads = self.cache
         dz = self.activation.backward(z, upstream_grad)                    # G = f'(z) * dL/dy
         rows = dz.reshape(-1, self.filters)                                # one row per window, as X_col
-        self.grads["kernel"] = (cols.T @ rows).reshape(self.kernel.shape)  # dL/dW_col = X_col^T G
+        grads = cols.T @ rows                                              # [dL/dW_col; dL/db] = [X_col 1]^T G
         if self.use_bias:
-            # dL/db = the sum of G's rows, written as a product with a row of ones: NumPy sums the many
-            # rows of few columns much faster this way than with rows.sum(axis=0)
-            self.grads["bias"] = np.ones(len(rows), dtype=rows.dtype) @ rows
+            grads, self.grads["bias"] = grads[:-1], grads[-1]              # dL/db = 1^T G, the sum of G's rows
+        self.grads["kernel"] = grads.reshape(self.kernel.shape)
         if not self.input_gradient_needed:                                 # the model's input: fit needs no dL/dx
             return None
         # col2im of dL/dX_col = G W_col^T, one kernel offset (a, b) at a time: the loop never visits pixels

@@ -11,6 +11,21 @@ from .base import Layer
 from .conv import check_images, check_padding, crop, pad_images, pair, sliding_windows, windows_output_shape
 
 
+def put_back(cell_grads, padded_shape, strides):
+    """Each window's gradient back onto the pixels it was read from; ``cell_grads[a, b]`` is cell ``(a, b)``.
+
+    ``cell_grads`` has shape ``(kh, kw, batch, out_h, out_w, channels)``: cell by cell, each a
+    contiguous block (so NumPy writes it fast). When the windows tile the image exactly
+    (stride = window, no pixel left over) each pixel is in exactly one window, and putting
+    the cells back in image order is one transpose: pixel ``(i*kh + a, j*kw + b)`` is cell
+    ``(a, b)`` of window ``(i, j)``. Otherwise ``add_windows`` adds them up (overlaps, gaps).
+    """
+    kh, kw, n, out_h, out_w, c = cell_grads.shape
+    if tuple(strides) == (kh, kw) and tuple(padded_shape) == (n, kh * out_h, kw * out_w, c):
+        return cell_grads.transpose(2, 3, 0, 4, 1, 5).reshape(padded_shape)   # (n, out_h, kh, out_w, kw, c)
+    return add_windows(cell_grads.transpose(2, 3, 4, 0, 1, 5), padded_shape, strides)
+
+
 def add_windows(window_grads, padded_shape, strides):
     """col2im, the reverse of ``sliding_windows``: add each window's gradient back where it was read.
 
@@ -74,7 +89,8 @@ class MaxPooling2D(_Pooling2D):
 
     The forward pass takes the max in two passes over whole image rows (down each window's
     rows, then across its columns), far faster in NumPy than visiting every window; the
-    backward pass then looks, cell by cell, for the first cell of each window that holds it.
+    backward pass then looks, cell by cell, for the first cell of each window that holds it,
+    and ``put_back`` puts the cells' gradients back in image order.
 
     ``padding="same"`` pads with :math:`-\infty`, so padding is never the max.
 
@@ -106,24 +122,17 @@ class MaxPooling2D(_Pooling2D):
 
     def backward(self, upstream_grad):
         x_pad, y, pads = self.cache
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        out_h, out_w = y.shape[1:3]
-        apart = sh >= ph and sw >= pw                          # windows do not overlap: each pixel in one at most
-        tiled = (sh, sw) == (ph, pw) and x_pad.shape[1:3] == (ph * out_h, pw * out_w)   # and cover every pixel
-        grad = (np.empty if tiled else np.zeros)(x_pad.shape, dtype=upstream_grad.dtype)   # tiled: all written below
+        windows = sliding_windows(x_pad, self.pool_size, self.strides)   # (n, out_h, out_w, ph, pw, c), a view
+        ph, pw = self.pool_size
+        cell_grads = np.empty((ph, pw) + y.shape, dtype=upstream_grad.dtype)   # [a, b]: cell (a, b) of every window
         unclaimed = np.ones(y.shape, dtype=bool)              # windows whose max no cell has claimed yet
         for a in range(ph):
             for b in range(pw):                                # cell (a, b) of every window, in reading order
-                cell = x_pad[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw]   # pixel (i*sh + a, j*sw + b)
-                wins = cell == y
+                wins = windows[:, :, :, a, b] == y
                 wins &= unclaimed                              # the first cell holding the max takes the gradient
                 unclaimed ^= wins
-                target = grad[:, a:a + sh * out_h:sh, b:b + sw * out_w:sw]
-                if apart:
-                    np.multiply(upstream_grad, wins, out=target)   # written once: no zeros to add to
-                else:
-                    target += upstream_grad * wins
-        return crop(grad, pads)
+                np.multiply(upstream_grad, wins, out=cell_grads[a, b])
+        return crop(put_back(cell_grads, x_pad.shape, self.strides), pads)
 
 
 class AveragePooling2D(_Pooling2D):
