@@ -35,11 +35,12 @@ import time
 
 import ipywidgets
 import numpy as np
-from matplotlib.artist import allow_rasterization
+from matplotlib.artist import Artist, allow_rasterization
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgba
 from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
@@ -691,8 +692,11 @@ class Playground(LessonWidget):
         # changes (0, every time); the numbers (1, each step when not playing); the feature pictures (2, the
         # features); the network's frames and column titles (3, its layers); the output's title (4, the
         # kind of data set); the loss axes (5, when its limits change). The feature labels never change.
-        self.dynamic(self.edges, *[im for column in self.neuron_images for im in column], self.output_thumb,
-                     self.output_image, *self.train_markers, *self.test_markers, self.train_curve, self.test_curve)
+        # (the 49 neuron pictures and the 18 marker lines, most of them hidden or empty, each as one artist
+        # that draws only those in use: a dynamic artist costs ~0.05 ms to visit even when it draws nothing)
+        self.dynamic(self.edges, _InUse([im for column in self.neuron_images for im in column] + [self.output_thumb]),
+                     self.output_image, _InUse(self.train_markers + self.test_markers), self.train_curve,
+                     self.test_curve)
         self.dynamic(self.header, tier=1)
         self.dynamic(*self.feature_images, tier=2)
         self.dynamic(self.frames, *self.column_titles, tier=3)
@@ -1029,6 +1033,29 @@ class PixelImage(AxesImage):
                 rows = shape[0] - 1 - rows
             self._sampling = (key, (rows, columns))
         return self._sampling[1]
+
+
+class _InUse(Artist):
+    """Artists redrawn together as one dynamic artist: only those visible and with something to show.
+
+    Made animated or not (``LessonWidget.dynamic``, ``png``), they all are: the figure draws them in
+    their own axes when it draws everything, and this draws them over the saved background in a blit.
+    """
+
+    def __init__(self, artists):
+        super().__init__()
+        self.artists = list(artists)
+
+    def set_animated(self, b):
+        for artist in self.artists:
+            artist.set_animated(b)
+        super().set_animated(b)
+
+    def draw(self, renderer):
+        for artist in self.artists:
+            if artist.get_visible() and not (isinstance(artist, Line2D) and not len(artist.get_xdata(orig=False))):
+                artist.draw(renderer)
+        self.stale = False
 
 
 def _jpeg(canvas, quality=92):
