@@ -8,7 +8,16 @@ and for every widget with an enabled slider presses the arrow keys on its first 
 (one step each, right then left, alternating), timing each press until the figure in the page
 has changed.
 
-    python benchmarks/bench_browser.py [--presses 20] [--lessons 01 02 ...]
+    python benchmarks/bench_browser.py [--presses 20] [--lessons 01 02 ...] [--play-rounds 3] [--play-seconds 5]
+
+Then lesson 07's Playground plays (``--play-rounds`` rounds of ``--play-seconds`` each; 0 rounds
+to skip): after Run All the lesson's first Playground is set back to its default 2-4-2 network
+(features x1, x2; hidden layers of 4 and 2 neurons), its play button is pressed, and for the
+round's duration the page counts the **new pictures** it shows (each image the widget loads is read
+at the next animation frame, scaled down and hashed: a picture counts if its pixels changed), while
+the kernel counts its **training steps** (``Playground.frame_seconds``, one entry per redrawn step).
+Beside them, the CPU time each process spent per picture (the kernel, the Jupyter server,
+Chromium's processes), which is where a frame's time goes on a shared machine.
 
 Writes ``benchmarks/results/browser_latency.md`` and ``.json``. Needs Playwright's Python
 package and Debian's ``chromium``. The figure is compared by reading its pixels (scaled down and
@@ -19,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import sys
@@ -101,10 +111,165 @@ def run_lesson(page, lab, lesson, presses, log):
     return results
 
 
+# ------------------------------------------------------------------ the Playground playing
+PLAYGROUND = "07_playground.ipynb"
+# What the lesson's first Playground is set to before it plays: Playground()'s own network (the lesson's
+# cells after it switch it to one neuron on x1^2, x2^2).
+DEFAULT_NETWORK = ("playground.set(hidden_layers=2, neurons_1=4, neurons_2=2, x1=True, x2=True, x1_squared=False, "
+                   "x2_squared=False, x1_x2=False, sin_x1=False, sin_x2=False); playground.reset()")
+# Installed in the page for one round: every image the widget's <img> loads (one per frame the kernel
+# sent and the browser did not replace before loading it) is read at the next animation frame, scaled
+# down and hashed; it is a new picture if its pixels changed.
+PICTURE_MONITOR = """(output) => {
+    const img = output.querySelector('img.widget-image, .widget-image img');
+    const small = document.createElement('canvas'); small.width = 150; small.height = 67;
+    const context = small.getContext('2d', {willReadFrequently: true});
+    const m = window.__play = {loads: [], pictures: [], readMs: [], last: null, pending: false, running: true};
+    img.addEventListener('load', () => { if (m.running) { m.loads.push(performance.now()); m.pending = true; } });
+    const tick = () => {
+        if (!m.running) return;
+        if (m.pending && img.complete && img.naturalWidth) {
+            m.pending = false;
+            const t = performance.now();
+            context.drawImage(img, 0, 0, 150, 67);
+            const px = context.getImageData(0, 0, 150, 67).data;
+            let hash = 0;
+            for (let i = 0; i < px.length; i++) hash = (hash * 31 + px[i]) | 0;
+            m.readMs.push(performance.now() - t);
+            if (hash !== m.last) { m.pictures.push(t); m.last = hash; }
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    return [img.naturalWidth, img.naturalHeight, img.clientWidth, img.clientHeight];
+}"""
+
+
+class Kernel:
+    """A second client of the lesson's kernel (as a console attached to it would be), to run a line of code."""
+
+    def __init__(self, lab):
+        from jupyter_client import BlockingKernelClient
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        kernel_id = lab.api("GET", "/api/sessions")[0]["kernel"]["id"]
+        # the server runs without this process's JUPYTER_* variables (see Lab), so look in both places
+        places = [Path(jupyter_runtime_dir()), Path.home() / ".local" / "share" / "jupyter" / "runtime"]
+        connection = next(p / f"kernel-{kernel_id}.json" for p in places if (p / f"kernel-{kernel_id}.json").exists())
+        self.client = BlockingKernelClient(connection_file=str(connection))
+        self.client.load_connection_file()
+        self.client.start_channels()
+
+    def run(self, code, timeout=120):
+        """Run ``code``; what it printed (an error raises)."""
+        msg_id, out = self.client.execute(code), []
+        while True:
+            msg = self.client.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                raise RuntimeError("\n".join(msg["content"]["traceback"]))
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(out)
+
+    def close(self):
+        self.client.stop_channels()
+
+
+def _processes(lab):
+    """``[(pid, role)]``: the Jupyter server, its kernel, and this benchmark's Chromium processes."""
+    import subprocess
+
+    rows = [line.split(None, 2) for line in subprocess.run(["ps", "-e", "-o", "pid=,ppid=,comm="], capture_output=True,
+                                                           text=True).stdout.splitlines() if line.strip()]
+
+    def descendants(pid):
+        found, todo = [], [pid]
+        while todo:
+            parent = todo.pop()
+            for child, ppid, name in rows:
+                if int(ppid) == parent:
+                    found.append((int(child), name))
+                    todo.append(int(child))
+        return found
+
+    return ([(lab.process.pid, "Jupyter server")] + [(pid, "kernel") for pid, _ in descendants(lab.process.pid)]
+            + [(pid, "Chromium") for pid, name in descendants(os.getpid()) if "chrom" in name])
+
+
+def _cpu_seconds(processes):
+    """CPU seconds (user + system) per role, from /proc (Linux)."""
+    total = {}
+    for pid, role in processes:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total[role] = total.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def play_round(page, output, kernel, processes, seconds):
+    """Play for ``seconds``: new pictures per second in the page, steps per second in the kernel."""
+    page.wait_for_function(IDLE_KERNEL, timeout=60_000)
+    _wait_until_still(page, output, quiet=0.5)
+    kernel.run("playground.frame_seconds.clear()")
+    size = output.evaluate(PICTURE_MONITOR)
+    buttons = output.locator("button.jupyter-button")
+    load_start, cpu_start = os.getloadavg()[0], _cpu_seconds(processes)
+    buttons.filter(has_text=re.compile(r"^\s*play\s*$")).first.click()
+    start = page.evaluate("() => performance.now()")
+    page.wait_for_timeout(1000 * seconds)
+    end = page.evaluate("() => performance.now()")
+    buttons.filter(has_text=re.compile(r"^\s*pause\s*$")).first.click()
+    cpu_end, load_end = _cpu_seconds(processes), os.getloadavg()[0]
+    m = page.evaluate("() => { const m = window.__play; m.running = false; return m; }")
+    page.wait_for_timeout(1000)
+    step_seconds = json.loads(kernel.run("import json; print(json.dumps(playground.frame_seconds))"))
+    elapsed = (end - start) / 1000
+    pictures = [t for t in m["pictures"] if start <= t <= end]
+    loads = [t for t in m["loads"] if start <= t <= end]
+    per_picture = {role: round(1000 * (cpu_end[role] - cpu_start.get(role, 0.0)) / max(1, len(pictures)), 1)
+                   for role in cpu_end}
+    return {"seconds": round(elapsed, 2), "pictures_per_second": round(len(pictures) / elapsed, 1),
+            "images_loaded_per_second": round(len(loads) / elapsed, 1),
+            "steps_per_second": round(len(step_seconds) / elapsed, 1),
+            "kernel_step_ms_median": round(1000 * statistics.median(step_seconds), 1) if step_seconds else None,
+            "reading_a_picture_ms": round(statistics.median(m["readMs"]), 1) if m["readMs"] else None,
+            "cpu_ms_per_picture": per_picture, "image_size": size, "load_average": [load_start, load_end]}
+
+
+def run_playground(page, lab, rounds, seconds, log):
+    """Lesson 07's first Playground, at its default 2-4-2 network, playing ``rounds`` times."""
+    notebook = run_all(page, lab, PLAYGROUND)
+    kernel = Kernel(lab)
+    results = []
+    try:
+        network = kernel.run(DEFAULT_NETWORK + "; print(playground.hidden, playground.features)").strip()
+        output = notebook.locator(".jp-OutputArea-output:has(.jupyter-widgets)").first
+        output.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+        processes = _processes(lab)
+        for round_ in range(rounds):
+            row = play_round(page, output, kernel, processes, seconds)
+            row.update(network=network, round=round_ + 1)
+            results.append(row)
+            log(f"Playground round {round_ + 1} ({network}): {row['pictures_per_second']} new pictures/s, "
+                f"{row['steps_per_second']} steps/s, kernel step {row['kernel_step_ms_median']} ms, CPU ms per "
+                f"picture {row['cpu_ms_per_picture']}, load {row['load_average'][0]:.1f}")
+    finally:
+        kernel.close()
+        lab.shut_down_kernels()
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--presses", type=int, default=20)
     parser.add_argument("--lessons", nargs="*", default=["01", "02", "03", "04", "05", "06", "09"])
+    parser.add_argument("--play-rounds", type=int, default=3, help="rounds of lesson 07's Playground playing (0: none)")
+    parser.add_argument("--play-seconds", type=float, default=5.0)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -114,7 +279,7 @@ def main():
     lessons = sorted(p.name for p in (REPO / "lessons").glob("[0-9][0-9]_*.ipynb")
                      if any(p.name.startswith(prefix) for prefix in args.lessons))
     load_start = os.getloadavg()
-    rows = []
+    rows, playing = [], []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "lessons"
         shutil.copytree(REPO / "lessons", root)
@@ -126,6 +291,10 @@ def main():
                     page = browser.new_context(viewport=VIEWPORT).new_page()
                     rows += run_lesson(page, lab, lesson, args.presses, print)
                     page.context.close()
+                if args.play_rounds > 0:
+                    page = browser.new_context(viewport=VIEWPORT).new_page()
+                    playing = run_playground(page, lab, args.play_rounds, args.play_seconds, print)
+                    page.context.close()
                 browser.close()
         finally:
             lab.close()
@@ -134,9 +303,12 @@ def main():
                f"{load_start[0]:.2f} at start, {load_end[0]:.2f} at end; {Path(executable).name}, 1366x768")
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "browser_latency.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+    (out / "browser_latency.json").write_text(json.dumps({"machine": machine, "rows": rows, "playground": playing},
+                                                                  indent=2))
     lines = ["# Widget latency in the browser: arrow key on the first slider -> new figure on the page", "",
-             f"- **Machine**: {machine}", f"- **Run**: `python benchmarks/bench_browser.py --presses {args.presses}`, "
+             f"- **Machine**: {machine}", f"- **Run**: `python benchmarks/bench_browser.py --presses {args.presses} "
+             f"--lessons {' '.join(args.lessons)} --play-rounds {args.play_rounds} "
+             f"--play-seconds {args.play_seconds:g}`, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
              "| lesson | widget | slider | median ms | p95 ms | max ms | reading the figure, ms | no visible change |",
              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
@@ -145,6 +317,25 @@ def main():
     lines += ["", "Each time runs from Playwright's key press to the first animation frame whose figure pixels differ, "
               "so it includes the browser-to-kernel message, the kernel's update and redraw, ipympl's image of the "
               "change, its way back, the paint, and the cost of reading the pixels (its own column)."]
+    if playing:
+        roles = sorted({role for r in playing for role in r["cpu_ms_per_picture"]})
+        lines += ["", "## Lesson 07's Playground playing (default network: x1, x2 -> 4 -> 2 -> 1)", "",
+                  "| round | new pictures/s (browser) | images loaded/s | training steps/s (kernel) | "
+                  "kernel ms per step (median) | " + " | ".join(f"CPU ms per picture: {role}" for role in roles)
+                  + " | load average |",
+                  "| ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in roles) + " | ---: |"]
+        lines += [f"| {r['round']} | {r['pictures_per_second']} | {r['images_loaded_per_second']} | "
+                  f"{r['steps_per_second']} | {r['kernel_step_ms_median']} | "
+                  + " | ".join(str(r["cpu_ms_per_picture"].get(role, "")) for role in roles)
+                  + f" | {r['load_average'][0]:.1f}-{r['load_average'][1]:.1f} |" for r in playing]
+        lines += ["", f"Each round plays {args.play_seconds:g} s. A picture counts when the page has loaded a new "
+                  "image from the kernel and its pixels differ from the last one's (read at the next animation frame, "
+                  f"~{statistics.median(r['reading_a_picture_ms'] or 0 for r in playing):.0f} ms each, in the "
+                  "page's time); a step is one epoch of training and its redraw, counted by the kernel "
+                  "(`Playground.frame_seconds`). One step makes one picture, so steps/s above pictures/s are "
+                  "frames the browser replaced before showing them. The CPU columns are each process's user + system "
+                  "time during the round divided by the pictures shown: on a 2-core machine the three together "
+                  "must stay under 2000 ms per second of playing, shared with whatever else runs (the load average)."]
     (out / "browser_latency.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
