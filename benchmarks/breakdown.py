@@ -8,8 +8,9 @@ runs) of the CPU time of this thread, which a loaded machine disturbs least.
 
 1. The course's MLP, phase by phase, learnnet's ``fit`` step (``Trainer._train_step``) against the
    same phases of the hand-written NumPy loop of ``bench_training.NumpyMLP``.
-2. The CNN, layer by layer: learnnet's forward and backward at batch 32 and its forward at
-   batch 256 (``predict``), beside PyTorch's modules.
+2. The CNN, layer by layer: learnnet's forward and backward at batch 32 and 256 (``predict``
+   runs the forward at 256), beside PyTorch's modules, forward and backward; and the page faults
+   of a predict batch of 256.
 """
 import argparse
 import statistics
@@ -133,15 +134,37 @@ def cnn_layers(batch):
             grad = run()
     net = bt.torch_cnn()[0]
     tx = bt.torch_tensors(x, labels, channels_first=True)[0]
-    torch_forward = []
-    with torch.no_grad():
-        t = tx
-        for module in net:
-            torch_forward.append((type(module).__name__, best_of(lambda module=module, t=t: module(t))))
-            t = module(t)
+    torch_rows = []
+    t = tx
+    for i, module in enumerate(net):
+        with torch.no_grad():
+            forward_time = best_of(lambda module=module, t=t: module(t))
+        # backward as in training: dL/d(weights), and dL/d(input) except for the first module (the data)
+        inp = t.detach().requires_grad_(i > 0)
+        out = module(inp)
+        wrt = ([inp] if i > 0 else []) + list(module.parameters())
+        upstream = torch.ones_like(out) / out.numel()
+        backward_time = best_of(lambda out=out, wrt=wrt, g=upstream: torch.autograd.grad(out, wrt, g, retain_graph=True))
+        torch_rows.append((type(module).__name__, forward_time, backward_time))
+        t = out.detach()
     for layer, f, b in zip(model.layers, forward, backward):
         rows.append((layer.name, f, b))
-    return rows, torch_forward
+    return rows, torch_rows
+
+
+def predict_page_faults(batches=8):
+    """Minor page faults per predict batch of 256 (fresh memory pages the kernel maps on first touch)."""
+    import resource
+    x, _, labels = bt.cnn_data(bt.PREDICT_BATCH * batches)
+    out = {}
+    for name, run in (("learnnet", bt.learnnet_predict(bt.learnnet_cnn(), x)),
+                      ("PyTorch", bt.torch_predict(bt.torch_cnn()[0], bt.torch_tensors(x, labels, True)[0]))):
+        run()
+        run()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        run()
+        out[name] = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / batches
+    return out
 
 
 def cnn_steps(batch=32):
@@ -173,18 +196,25 @@ def markdown():
     for batch in (32, 256):
         rows, torch_rows = cnn_layers(batch)
         lines += ["", f"### The CNN layer by layer, batch {batch} (best-of µs)", "",
-                  "| learnnet layer | forward | backward (as in fit) | PyTorch module | forward |",
-                  "| --- | ---: | ---: | --- | ---: |"]
+                  "| learnnet layer | forward | backward (as in fit) | PyTorch module | forward | backward |",
+                  "| --- | ---: | ---: | --- | ---: | ---: |"]
         for i in range(max(len(rows), len(torch_rows))):
             ours = rows[i] if i < len(rows) else ("", None, None)
-            theirs = torch_rows[i] if i < len(torch_rows) else ("", None)
+            theirs = torch_rows[i] if i < len(torch_rows) else ("", None, None)
             cell = lambda v: "" if v is None else f"{v:.0f}"   # noqa: E731
-            lines.append(f"| {ours[0]} | {cell(ours[1])} | {cell(ours[2])} | {theirs[0]} | {cell(theirs[1])} |")
+            lines.append(f"| {ours[0]} | {cell(ours[1])} | {cell(ours[2])} | {theirs[0]} | {cell(theirs[1])} | "
+                         f"{cell(theirs[2])} |")
         lines.append(f"| **sum** | **{sum(r[1] for r in rows):.0f}** | **{sum(r[2] for r in rows):.0f}** | | "
-                     f"**{sum(r[1] for r in torch_rows):.0f}** |")
+                     f"**{sum(r[1] for r in torch_rows):.0f}** | **{sum(r[2] for r in torch_rows):.0f}** |")
+    lines += ["", "PyTorch's forward is timed in inference mode (no_grad: MaxPool2d keeps no indices), its "
+                  "backward with `torch.autograd.grad` (MaxPool2d then reads the indices its training forward kept). "
+                  "The first layer needs no dL/d(input) in either."]
     ours, theirs = cnn_steps()
     lines += ["", f"Whole CNN training step at batch 32 (best-of µs): learnnet {ours:.0f}, PyTorch {theirs:.0f} "
                   f"(ratio {ours / theirs:.2f}).", ""]
+    faults = predict_page_faults()
+    lines += [f"Minor page faults per predict batch of {bt.PREDICT_BATCH} (memory mapped fresh on first touch, "
+              f"each costing kernel time): " + ", ".join(f"{k} {v:.0f}" for k, v in faults.items()) + ".", ""]
     return "\n".join(lines)
 
 
