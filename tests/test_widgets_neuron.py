@@ -208,3 +208,35 @@ def test_any_sequence_of_changes_shows_the_engines_numbers(changes):
 @given(NEURON_CHANGES)
 def test_any_sequence_of_changes_leaves_no_stale_pixels(changes):
     assert_blitted_picture_is_a_full_redraw(apply_and_check(changes))
+
+
+def test_text_drawn_from_its_picture_is_matplotlibs_text_on_whole_pixels():
+    # NeuronExplorer (like every lesson widget) draws its changing text from pictures, the shared helper in
+    # learnnet/widgets/_base.py: a text at a whole-pixel place must come out exactly as matplotlib draws it
+    from matplotlib.figure import Figure
+
+    from learnnet.widgets._base import TextPictures
+
+    fig = Figure(figsize=(4, 2), dpi=100)
+    FigureCanvasAgg(fig)
+    texts = [fig.text(0.125, 0.75, "z = 1.53·(0.02) + (0.12) = 0.345"),
+             fig.text(0.125, 0.5, "w₁=0.50", color="#b2182b", fontsize=8),
+             fig.text(0.125, 0.25, r"$L = w_1^2 + w_2^2$", fontsize=11)]
+    pictures = TextPictures()
+
+    def drawn(from_pictures):
+        fig.canvas.draw()  # the texts drawn by matplotlib, over a white figure
+        renderer = fig.canvas.get_renderer()
+        if from_pictures:
+            fig.patch.draw(renderer)
+            for text in texts:
+                text.draw(pictures.renderer(renderer))
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    assert np.array_equal(drawn(True), drawn(False))
+    assert np.array_equal(drawn(True), drawn(False))  # again, from the pictures kept
+    assert len(pictures.pictures) == 3
+    texts[1].set_text("w₁=-0.50")     # a new string, then a new colour: new pictures, still exact
+    texts[2].set_color("#2166ac")
+    assert np.array_equal(drawn(True), drawn(False))
+    assert len(pictures.pictures) == 5

@@ -26,7 +26,8 @@ with its tier, instead of the whole figure; so can one ``Axis`` (``ax.yaxis``), 
 axis's limits change (its tick labels are text, the slowest thing to draw). ``changed(key, *values)`` lets ``_update`` skip work
 (and artist updates) whose inputs did not change. A change to anything not registered (a static
 title, another axes' limits) calls ``request_full_redraw``. Text is slow to draw in matplotlib
-3.11 (a few ms per label), so a widget keeps its tier-0 text short.
+3.11 (a few ms per label), so a widget keeps its tier-0 text short, and can draw its text from
+pictures made once per string (``draw_text_from_pictures``, ``make_text_pictures``).
 
 Displayed in a notebook, a widget shows its controls and a live figure (ipympl, under
 ``%matplotlib widget``) or, without ipympl, a PNG image that is refreshed on every change.
@@ -36,6 +37,9 @@ Its output also carries a PNG and a text read-out, so a committed notebook read 
 import asyncio
 import base64
 import html
+import math
+import weakref
+from collections import OrderedDict
 
 import ipywidgets
 import numpy as np
@@ -49,6 +53,88 @@ def _running_loop():
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+class TextPictures:
+    """Pictures of lines of text, for ``LessonWidget.draw_text_from_pictures``: at most ``size`` of them."""
+
+    def __init__(self, size=1000):
+        self.size = size
+        self.pictures = OrderedDict()    # (line, font, colour, angle, dpi...) -> (RGBA array, corner offset)
+        self.sizes = {}                  # (line, font, dpi...) -> its width, height and descent
+        self._renderers = weakref.WeakKeyDictionary()
+
+    def renderer(self, renderer):
+        """``renderer`` (an Agg renderer) drawing its text from these pictures; other renderers unchanged."""
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        if not isinstance(renderer, RendererAgg):
+            return renderer  # a PDF or SVG keeps its text as text
+        if renderer not in self._renderers:
+            self._renderers[renderer] = _PictureTextRenderer(renderer, self)
+        return self._renderers[renderer]
+
+    def get(self, key, make):
+        picture = self.pictures.get(key)
+        if picture is None:
+            picture = self.pictures[key] = make()
+            if len(self.pictures) > self.size:
+                self.pictures.popitem(last=False)  # the least recently drawn
+        else:
+            self.pictures.move_to_end(key)
+        return picture
+
+
+class _PictureTextRenderer:
+    """An Agg renderer that draws each line of text as a picture made once (everything else it forwards)."""
+
+    def __init__(self, renderer, pictures):
+        self._renderer, self._pictures = renderer, pictures
+
+    def __getattr__(self, name):
+        return getattr(self._renderer, name)
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        # kept: matplotlib measures a line before each draw (its own cache is per canvas), and making
+        # its picture needs the size again
+        sizes, key = self._pictures.sizes, (s, hash(prop), ismath, self._renderer.dpi)
+        if key not in sizes:
+            if len(sizes) > 4 * self._pictures.size:
+                sizes.clear()
+            sizes[key] = self._renderer.get_text_width_height_descent(s, prop, ismath)
+        return sizes[key]
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath == "TeX" or gc.get_alpha() != 1.0:
+            return self._renderer.draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        key = (s, ismath, angle, hash(prop), tuple(gc.get_rgb()), gc.get_antialiased(), self._renderer.dpi,
+               None if mtext is None else (tuple(mtext.get_fontfeatures() or ()), mtext.get_language()))
+        image, (left, top) = self._pictures.get(key, lambda: self._picture(gc, s, prop, angle, ismath, mtext))
+        # (x, y): where the line starts, y downwards; draw_image takes the lower left corner, y upwards
+        self._renderer.draw_image(gc, round(x) + left, self._renderer.height - (round(y) + top) - image.shape[0],
+                                  image)
+
+    def _picture(self, gc, s, prop, angle, ismath, mtext):
+        """The line drawn alone on a transparent canvas just big enough, and where its start is on it."""
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        width, height, descent = self.get_text_width_height_descent(s, prop, ismath)
+        a = math.radians(angle)
+        box = np.array([[0, -descent], [width, -descent], [width, height - descent], [0, height - descent]])
+        box = box @ np.array([[math.cos(a), math.sin(a)], [-math.sin(a), math.cos(a)]])  # y upwards
+        pad = 3  # pixels: letters reach a little beyond their box
+        x0, y0 = np.floor(box.min(axis=0)) - pad
+        x1, y1 = np.ceil(box.max(axis=0)) + pad
+        canvas = RendererAgg(int(x1 - x0), int(y1 - y0), self._renderer.dpi)
+        canvas.mathtext_parser = self._renderer.mathtext_parser  # formulas parsed once, not once per canvas
+        plain = canvas.new_gc()
+        plain.copy_properties(gc)
+        plain.set_clip_rectangle(None)
+        plain.set_clip_path(None)
+        canvas.draw_text(plain, -x0, y1, s, prop, angle, ismath=ismath, mtext=mtext)
+        plain.restore()
+        image = np.asarray(canvas.buffer_rgba())[::-1].copy()  # rows from the bottom up, as draw_image takes them
+        return image, (int(x0), int(-y1))
 
 
 class LessonWidget:
@@ -77,6 +163,7 @@ class LessonWidget:
         self._needs_full_redraw = True
         self._saving = False
         self._key_frame = None      # the pending "send the whole image" (see _schedule_key_frame)
+        self._text_pictures = TextPictures()  # for draw_text_from_pictures
         self.fig.canvas.mpl_connect("draw_event", self._on_full_draw)
         self._draw()
         self._batching = False
@@ -118,6 +205,36 @@ class LessonWidget:
             artist.set_animated(True)
             self._tiers.setdefault(int(tier), []).append(artist)
         return artists[0] if len(artists) == 1 else artists
+
+    def draw_text_from_pictures(self, *artists):
+        """Draw the text in ``artists`` (texts, or an axis or axes with its tick labels) from pictures.
+
+        Matplotlib 3.11 lays out and renders every letter of a text each time it is drawn (1-2 ms for a
+        short number, 10 ms for a long line); a widget redraws the same texts again and again. Each line
+        of text is rendered once into a small picture, kept (per widget) with its string, font, colour and
+        angle, and later draws of that line copy the picture (~0.3 ms). A line lands on whole pixels: it
+        may sit up to half a pixel from where matplotlib would put it, the same in every redraw.
+        Returns the artist, or the artists as a tuple.
+        """
+        for artist in artists:
+            draw = artist.draw
+            artist.draw = lambda renderer, draw=draw: draw(self._text_pictures.renderer(renderer))
+        return artists[0] if len(artists) == 1 else artists
+
+    def make_text_pictures(self, *artists):
+        """Make now the pictures of the text that ``artists`` show now (``draw_text_from_pictures``).
+
+        A widget calls it while it is built, once per state of a menu (each surface, each activation), so
+        that choosing one later only copies pictures. The artists are drawn on a scratch canvas.
+        """
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        width, height = self.fig.canvas.get_width_height(physical=True)
+        scratch = RendererAgg(width, height, self.fig.dpi)
+        for artist in artists:
+            stale = artist.stale
+            artist.draw(scratch)
+            artist.stale = stale  # not drawn on the canvas: still to be drawn there if it changed
 
     def _is_dynamic(self, artist):
         return any(artist in group for group in self._tiers.values())

@@ -84,6 +84,12 @@ class ActivationExplorer(LessonWidget):
         ax.set_xlim(-0.6, len(ELEMENTWISE) - 0.4)
         ax.set_ylabel("slope f'(x)", labelpad=1)
         ax.set_title("slope f'(x) of every activation\nat the same x (orange: f)", fontsize=10)
+        # Text is slow to draw: the titles and every activation's y axes (numbers and label) are drawn from
+        # pictures, those of the axes made now, so that the menu only copies them
+        self.draw_text_from_pictures(self.ax_f.yaxis, self.ax_df.yaxis, self.f_title, self.df_title)
+        for name in ELEMENTWISE:
+            self._show_activation(activations.get(name))
+            self.make_text_pictures(self.ax_f.yaxis, self.ax_df.yaxis)
 
     def _update(self):
         f = activations.get(self.controls["activation"].value)
@@ -94,16 +100,8 @@ class ActivationExplorer(LessonWidget):
         self.slopes = {name: float(activations.get(name).derivative(x)) for name in ELEMENTWISE}
         self.tangent = tangent_segment(self.x, self.value, self.slope, half_width=1.5)
 
-        if self.changed("activation", f.name):  # the curves and their limits depend on f only
-            fx, dfx = f.forward(self._xs), f.derivative(self._xs)
-            self.f_line.set_data(self._xs, fx)
-            self.df_line.set_data(self._xs, dfx)
-            for ax, ys in ((self.ax_f, fx), (self.ax_df, dfx)):
-                low, high = min(ys.min(), 0.0), max(ys.max(), 0.0)
-                pad = 0.1 * ((high - low) or 1.0)
-                self.set_limits(ax, ylim=(low - pad, high + pad))
-            self.ax_f.set_ylabel(f"{f.name}(x)")
-            self.ax_df.set_ylabel(f"{f.name}'(x)")
+        if self.changed("activation", f.name):
+            self._show_activation(f)
 
         self.tangent_line.set_data(*self.tangent)
         self.f_point.set_data([self.x], [self.value])
@@ -114,6 +112,18 @@ class ActivationExplorer(LessonWidget):
         for bar, name in zip(self.bars, ELEMENTWISE):
             bar.set_height(self.slopes[name])
             bar.set_color(HIGHLIGHT if name == f.name else NEUTRAL)
+
+    def _show_activation(self, f):
+        """The curves of ``f`` and ``f'``, their limits and labels (what depends on f only)."""
+        fx, dfx = f.forward(self._xs), f.derivative(self._xs)
+        self.f_line.set_data(self._xs, fx)
+        self.df_line.set_data(self._xs, dfx)
+        for ax, ys in ((self.ax_f, fx), (self.ax_df, dfx)):
+            low, high = min(ys.min(), 0.0), max(ys.max(), 0.0)
+            pad = 0.1 * ((high - low) or 1.0)
+            self.set_limits(ax, ylim=(low - pad, high + pad))
+        self.ax_f.set_ylabel(f"{f.name}(x)")
+        self.ax_df.set_ylabel(f"{f.name}'(x)")
 
     def readout(self):
         f = self.controls["activation"].value
@@ -175,6 +185,7 @@ class LinearStackExplorer(LessonWidget):
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8.5, frameon=False)
         self.title = self.dynamic(ax.set_title("", fontsize=10))
         self.note = self.dynamic(self.fig.text(0.735, 0.45, "", fontsize=9, va="top", family="monospace"))
+        self.draw_text_from_pictures(self.title, self.note)  # text is slow to draw, and most of it repeats
 
     def _update(self):
         depth = self.controls["depth"].value

@@ -62,16 +62,16 @@ class BackpropStepper(LessonWidget):
         self.n_stages = len(trace_backprop(self.layers, [0.0, 0.0], [0.0], numerical=False).stages)
         self._trace_key = None
         super().__init__(interactive=interactive)
-        self._lay_out_titles()
+        self._make_title_pictures()
 
-    def _lay_out_titles(self):
-        """Lay out every step's title once, now: matplotlib parses a mathtext formula the first time it is
-        drawn (~40 ms each here, then cached), which made the first pass through the steps the slowest."""
-        renderer = self.fig.canvas.get_renderer()
+    def _make_title_pictures(self):
+        """Draw every step's title once, now, as a picture (see ``draw_text_from_pictures``): a mathtext
+        formula is parsed the first time it is drawn (~40 ms each here) and its letters rendered every time
+        (~10 ms), which made changing the step the slowest control."""
         shown = self.title.get_text()
         for k, stage in enumerate(self.trace.stages, start=1):
             self.title.set_text(self._step_title(k, stage))
-            self.title.get_window_extent(renderer)
+            self.make_text_pictures(self.title)
         self.title.set_text(shown)
 
     # ------------------------------------------------------------------ controls
@@ -138,6 +138,9 @@ class BackpropStepper(LessonWidget):
         self.dynamic(self.diagram.edge_artist, *self.diagram.edge_texts, tier=2)
         self.dynamic(self.diagram.node_artist, *self.diagram.node_texts, *self.grad_texts.values(),
                      self.loss_text, self.diagram.title_texts[1], tier=1)
+        # and each text is drawn from a picture made once (most of them repeat from one step to another)
+        self.draw_text_from_pictures(self.title, *self.diagram.edge_texts, *self.diagram.node_texts,
+                                     *self.grad_texts.values(), self.loss_text, self.diagram.title_texts[1])
 
     # -------------------------------------------------------------------- update
     def _update(self):

@@ -192,6 +192,13 @@ class GradientDescentExplorer(LessonWidget):
             self._contour(name).set_visible(False)
         self.dynamic(*self.lines.values(), *self.heads.values(), *self.curves.values(), *self.curve_heads.values(),
                      self.diverged_text, self.step_line, self.title)
+        # Text is slow to draw (a formula most): every surface's formula and axes are drawn once now, as
+        # pictures, so that choosing a surface only copies them
+        axes_text = (self.formula_text, self.ax_map.xaxis, self.ax_map.yaxis, self.ax_loss.yaxis)
+        self.draw_text_from_pictures(*axes_text, self.title, self.diverged_text)
+        for name in self.surfaces:
+            self._switch_surface(name)
+            self.make_text_pictures(*axes_text)
 
     def _contour(self, name):
         """The filled contours of surface ``name`` (made once, then shown or hidden)."""

@@ -96,6 +96,14 @@ class ForwardPassViewer(LessonWidget):
         self.dynamic(*self.diagram.weight_artists, tier=1)
         self.dynamic(*self.diagram.value_artists)
         self.neuron_line = self.dynamic(fig.text(0.5, 0.03, "", ha="center", va="bottom", fontsize=10))
+        # most numbers stay the same from one change to the next (a new layer or neuron moves no value),
+        # and every neuron's title and weights are known now: their pictures are made while building
+        self.draw_text_from_pictures(self.title, *self.diagram.edge_texts, *self.diagram.node_texts,
+                                     self.neuron_line)
+        for k, layer in enumerate(self.layers):
+            for j in range(layer.units):
+                self._focus(k, j)
+                self.make_text_pictures(self.title, *self.diagram.edge_texts)
 
     def _update(self):
         n_inputs = self.layers[0].kernel.shape[0]
@@ -126,14 +134,19 @@ class ForwardPassViewer(LessonWidget):
         values = [self.x] + [a if i <= k else None for i, a in enumerate(self.outputs)]
         self.diagram.set_values(values)
         f = layer.activation.name
-        if self.changed("focus", k, j):  # the highlighted neuron, its incoming weights, the title
-            into_j = [(k, i, j) for i in range(x_in.size)]
-            self.diagram.highlight(nodes=[(k + 1, j)], edges=into_j)
-            self.diagram.set_edge_labels({e: f"{layer.kernel[e[1], j]:.2f}" for e in into_j})
-            self.title.set_text(f"layer {k + 1} of {len(self.layers)}:  z = x·W + b,  a = {f}(z)")
+        if self.changed("focus", k, j):
+            self._focus(k, j)
         terms = " + ".join(f"{xi:.2f}·({w:.2f})" for xi, w in zip(x_in, layer.kernel[:, j]))
         self.neuron_line.set_text(f"neuron {j}:  z = {terms} + ({layer.bias[j]:.2f}) = {self.z_neuron:.3f},   "
                                   f"a = {f}(z) = {self.a_neuron:.3f}")
+
+    def _focus(self, k, j):
+        """Highlight neuron ``j`` of layer ``k`` (0-based) and its incoming weights; title the layer."""
+        layer = self.layers[k]
+        into_j = [(k, i, j) for i in range(layer.kernel.shape[0])]
+        self.diagram.highlight(nodes=[(k + 1, j)], edges=into_j)
+        self.diagram.set_edge_labels({e: f"{layer.kernel[e[1], j]:.2f}" for e in into_j})
+        self.title.set_text(f"layer {k + 1} of {len(self.layers)}:  z = x·W + b,  a = {layer.activation.name}(z)")
 
     def readout(self):
         lines = [f"input x = {_vec(self.x)}"]

@@ -158,6 +158,7 @@ class CrossEntropyExplorer(LessonWidget):
                                              color="#b35806", transform=self.ax_prob.get_xaxis_transform())
         self.dynamic(self.true_marker, rarely=True)
         self.dynamic(*self.prob_bars, *self.prob_texts, *self.grad_bars, self.curve_dot, self.curve_text)
+        self.draw_text_from_pictures(self.true_marker, *self.prob_texts, self.curve_text)  # text is slow to draw
 
     def _update(self):
         self.logits = np.array([self.controls[f"logit_{n}"].value for n in CLASS_NAMES])

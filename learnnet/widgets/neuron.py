@@ -119,6 +119,14 @@ class NeuronExplorer(LessonWidget):
         ax.set_xlabel("x₁")
         ax.set_ylabel("x₂", labelpad=1)
         ax.set_title("a = f(w·x + b) over the input plane\n- - - boundary: z = 0", fontsize=10)
+        # Text is slow to draw and most of it repeats (numbers that did not move, the a axis of an activation
+        # seen before): it is drawn from pictures, and those of every activation's axes are made now.
+        self.draw_text_from_pictures(*self.diagram.title_texts, *self.diagram.edge_texts, *self.diagram.node_texts,
+                                     self.bias_text, self.ax_curve.xaxis, self.ax_curve.yaxis, self.curve_title,
+                                     cax.yaxis)
+        for name in NEURON_ACTIVATIONS:
+            self._show_activation(activations.get(name))
+            self.make_text_pictures(self.ax_curve.yaxis, cax.yaxis, self.diagram.title_texts[1])
 
     def _update(self):
         c = {name: control.value for name, control in self.controls.items()}
@@ -154,20 +162,24 @@ class NeuronExplorer(LessonWidget):
         self.curve_point.set_data([self.z], [self.a])
         self.curve_guide.set_data([self.z, self.z], [0, self.a])
         self.curve_title.set_text(f"z = {self.z:.2f}  →  a = {self.a:.3f}")
-        if self.changed("activation", f.name):  # limits, labels and colours that depend on f only
-            window = f.forward(np.linspace(-7.0, 7.0, 401))
-            low, high = float(window.min()), float(window.max())
-            pad = 0.08 * (high - low)
-            shown = (low - pad, high + pad)
-            self.set_limits(self.ax_curve, ylim=shown)
-            # the plane's colours span f over the same window, so colour and curve agree
-            self.surface_image.set_clim(low, high)
-            self.colorbar_image.set_data(np.linspace(*shown, 256)[:, None])
-            self.colorbar_image.set_clim(low, high)
-            self.colorbar_image.set_extent((0, 1, *shown))
-            self.set_limits(self.ax_colorbar, ylim=shown)
-            self.diagram.set_layer_titles(["inputs x", f"neuron\nf = {f.name}"])
+        if self.changed("activation", f.name):
+            self._show_activation(f)
         self.input_point.set_data([self.x[0]], [self.x[1]])
+
+    def _show_activation(self, f):
+        """The limits, labels and colours that depend on the activation ``f`` only."""
+        window = f.forward(np.linspace(-7.0, 7.0, 401))
+        low, high = float(window.min()), float(window.max())
+        pad = 0.08 * (high - low)
+        shown = (low - pad, high + pad)
+        self.set_limits(self.ax_curve, ylim=shown)
+        # the plane's colours span f over the same window, so colour and curve agree
+        self.surface_image.set_clim(low, high)
+        self.colorbar_image.set_data(np.linspace(*shown, 256)[:, None])
+        self.colorbar_image.set_clim(low, high)
+        self.colorbar_image.set_extent((0, 1, *shown))
+        self.set_limits(self.ax_colorbar, ylim=shown)
+        self.diagram.set_layer_titles(["inputs x", f"neuron\nf = {f.name}"])
 
     def readout(self):
         w, b = self.neuron.weights, self.neuron.bias
