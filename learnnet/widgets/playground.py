@@ -309,7 +309,7 @@ class Playground(LessonWidget):
         """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing.
 
         While playing, the text read-out is refreshed every ``READOUT_SECONDS``, not after every step: each
-        new text makes the browser lay the notebook out again (about a third of the browser's work per
+        new text makes the browser lay the notebook out again (a quarter to a third of the browser's work per
         frame, measured in Chromium), and numbers that change 20 times a second cannot be read anyway.
         Paused or stepped, it is always up to date.
         """
