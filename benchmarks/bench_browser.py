@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from test_browser import (CHROMIUM_FLAGS, IDLE_KERNEL, SLIDER, VIEWPORT, Lab,  # noqa: E402
-                          _chromium, _wait_until_still, run_all)
+                          PICTURE_MONITOR, _chromium, _wait_until_still, run_all)
 
 # A cheap fingerprint of the figure's pixels (``FIGURE``'s toDataURL encodes a PNG: tens of ms):
 # each canvas scaled into a small one, its bytes hashed. Image views compare their source.
@@ -117,34 +117,6 @@ PLAYGROUND = "07_playground.ipynb"
 # cells after it switch it to one neuron on x1^2, x2^2).
 DEFAULT_NETWORK = ("playground.set(hidden_layers=2, neurons_1=4, neurons_2=2, x1=True, x2=True, x1_squared=False, "
                    "x2_squared=False, x1_x2=False, sin_x1=False, sin_x2=False); playground.reset()")
-# Installed in the page for one round: every image the widget's <img> loads (one per frame the kernel
-# sent and the browser did not replace before loading it) is read at the next animation frame, scaled
-# down and hashed; it is a new picture if its pixels changed.
-PICTURE_MONITOR = """(output) => {
-    const img = output.querySelector('img.widget-image, .widget-image img');
-    const small = document.createElement('canvas'); small.width = 150; small.height = 67;
-    const context = small.getContext('2d', {willReadFrequently: true});
-    const m = window.__play = {loads: [], pictures: [], readMs: [], last: null, pending: false, running: true};
-    img.addEventListener('load', () => { if (m.running) { m.loads.push(performance.now()); m.pending = true; } });
-    const tick = () => {
-        if (!m.running) return;
-        if (m.pending && img.complete && img.naturalWidth) {
-            m.pending = false;
-            const t = performance.now();
-            context.drawImage(img, 0, 0, 150, 67);
-            const px = context.getImageData(0, 0, 150, 67).data;
-            let hash = 0;
-            for (let i = 0; i < px.length; i++) hash = (hash * 31 + px[i]) | 0;
-            m.readMs.push(performance.now() - t);
-            if (hash !== m.last) { m.pictures.push(t); m.last = hash; }
-        }
-        requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    return [img.naturalWidth, img.naturalHeight, img.clientWidth, img.clientHeight];
-}"""
-
-
 class Kernel:
     """A second client of the lesson's kernel (as a console attached to it would be), to run a line of code."""
 

@@ -179,6 +179,33 @@ FIGURE = """(output) => [...output.querySelectorAll('canvas, .widget-image img, 
     .map(e => e.tagName === 'CANVAS' ? e.toDataURL() : e.src).join('|')"""
 
 
+# Installed in the page while a Playground plays: every image the widget's <img> loads (one per frame the kernel
+# sent and the browser did not replace before loading it) is read at the next animation frame, scaled
+# down and hashed; it is a new picture if its pixels changed.
+PICTURE_MONITOR = """(output) => {
+    const img = output.querySelector('img.widget-image, .widget-image img');
+    const small = document.createElement('canvas'); small.width = 150; small.height = 67;
+    const context = small.getContext('2d', {willReadFrequently: true});
+    const m = window.__play = {loads: [], pictures: [], readMs: [], last: null, pending: false, running: true};
+    img.addEventListener('load', () => { if (m.running) { m.loads.push(performance.now()); m.pending = true; } });
+    const tick = () => {
+        if (!m.running) return;
+        if (m.pending && img.complete && img.naturalWidth) {
+            m.pending = false;
+            const t = performance.now();
+            context.drawImage(img, 0, 0, 150, 67);
+            const px = context.getImageData(0, 0, 150, 67).data;
+            let hash = 0;
+            for (let i = 0; i < px.length; i++) hash = (hash * 31 + px[i]) | 0;
+            m.readMs.push(performance.now() - t);
+            if (hash !== m.last) { m.pictures.push(t); m.last = hash; }
+        }
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    return [img.naturalWidth, img.naturalHeight, img.clientWidth, img.clientHeight];
+}"""
+
 SLIDER = ".widget-slider .noUi-target:not([disabled])"  # a disabled slider (e.g. noise for your own points) is skipped
 
 
@@ -345,17 +372,17 @@ def test_lesson_runs_and_its_widgets_respond_in_a_real_browser(lab, browser, les
             play = output.locator("button.jupyter-button").filter(has_text=re.compile(r"^\s*play\s*$"))
             if play.count():  # the Playground: play trains and redraws on its own, pause stops it at once
                 page.wait_for_function(IDLE_KERNEL, timeout=120_000)
+                output.evaluate(PICTURE_MONITOR)
                 play.first.click()
-                frames, start, last = 0, time.monotonic(), output.evaluate(FIGURE)
-                while time.monotonic() - start < 4:
-                    page.wait_for_timeout(20)
-                    now = output.evaluate(FIGURE)
-                    frames, last = frames + (now != last), now
+                page.wait_for_timeout(4000)
                 pause = output.locator("button.jupyter-button").filter(has_text=re.compile(r"^\s*pause\s*$"))
                 assert pause.count(), f"{lesson}: the play button of widget {index + 1} did not turn into pause"
                 pause.first.click()
-                print(f"{lesson}: widget {index + 1} playing: {frames / 4:.1f} new figures a second in the browser")
-                assert frames >= 8, f"{lesson}: playing widget {index + 1} showed only {frames} new figures in 4 s"
+                frames = page.evaluate("() => { window.__play.running = false; return window.__play.pictures.length; }")
+                print(f"{lesson}: widget {index + 1} playing: {frames / 4:.1f} new pictures a second in the browser")
+                # the learner should see it train: >= 20 pictures/s on an idle machine (benchmarks/bench_browser.py),
+                # never under 9/s measured at load <= 9 here; 5/s fails only a Playground that stutters
+                assert frames >= 20, f"{lesson}: playing widget {index + 1} showed only {frames} new pictures in 4 s"
                 page.wait_for_timeout(1000)  # what was already on its way arrives
                 paused = output.evaluate(FIGURE)
                 page.wait_for_timeout(1500)
