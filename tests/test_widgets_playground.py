@@ -24,8 +24,7 @@ from learnnet.datasets.features import playground_features
 from learnnet.layers import Dense, Dropout
 from learnnet.models import Sequential
 from learnnet.widgets._frames import canvas_frame
-from learnnet.widgets.playground import (FEATURE_CONTROLS, GRID, MAX_LAYERS, READOUT_SECONDS, PixelImage, Playground,
-                                         _jpeg)
+from learnnet.widgets.playground import FEATURE_CONTROLS, GRID, MAX_LAYERS, READOUT_SECONDS, PixelImage, Playground
 
 
 @pytest.fixture
@@ -408,10 +407,19 @@ def test_while_playing_the_readout_changes_at_most_every_readout_seconds_and_is_
     assert f"epoch {pg.epoch} " in pg._readout_html.value      # paused: the numbers are the network's
 
 
-def test_a_frame_is_the_canvas_as_jpeg_read_in_place(pg):
+def test_a_frame_shows_the_canvas_exactly_as_png_and_closely_as_jpeg(pg):
+    import io
+
+    from PIL import Image
     pg.widget
     pg.step()
-    assert _jpeg(pg.fig.canvas) == canvas_frame(pg.fig.canvas, "jpeg")
+    pixels = np.asarray(pg.fig.canvas.buffer_rgba())
+    png = np.asarray(Image.open(io.BytesIO(canvas_frame(pg.fig.canvas, "png"))))
+    np.testing.assert_array_equal(png, pixels)
+    jpeg = Image.open(io.BytesIO(canvas_frame(pg.fig.canvas, "jpeg")))
+    assert jpeg.format == "JPEG" and jpeg.size == (pixels.shape[1], pixels.shape[0])
+    error = np.abs(np.asarray(jpeg.convert("RGB"), dtype=float) - pixels[..., :3])
+    assert error.mean() < 3, error.mean()               # quality 92: a close copy, not another picture
 
 
 def _drawn(image_class, data, alpha=None, origin="lower", extent=(0.13, 2.71, 0.27, 1.93), **kwargs):

@@ -22,15 +22,14 @@ other cells are handled between steps. ``pause()`` cancels the task at once.
 
 The figure is drawn on a plain Agg canvas (blitting only what changes) and shown through an
 ``ipywidgets.Image``: a JPEG per frame while playing, a PNG when still. With an ipympl canvas each
-frame would be a PNG of the whole figure, about 4x slower to make, and HiDPI screens double it again;
-see ``_frames.py``. A frame costs the kernel ~5 ms of training and ~6 ms of drawing and encoding
+frame would be a PNG, several times slower to make than a JPEG (HiDPI screens double it again), and
+sent only when the browser asks for it; see ``_frames.py``. A frame costs the kernel ~5 ms of training and ~6 ms of drawing and encoding
 (the heat-maps are written into the canvas as pixel look-ups, see ``PixelImage``), and the browser
 about as much again to receive, decode and paint it; while playing, the text read-out is refreshed
 4 times a second rather than every frame, since each new text makes the browser lay the page out.
 """
 import asyncio
 import base64
-import io
 import time
 
 import ipywidgets
@@ -42,7 +41,6 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize, to_rgba
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
-from PIL import Image
 
 from .. import losses, metrics, optimizers, regularizers
 from ..datasets import PLAYGROUND_NAMES, playground, train_test_split
@@ -322,7 +320,7 @@ class Playground(LessonWidget):
             self._readout_due = time.perf_counter() + READOUT_SECONDS
         if self._live_image is not None:
             kind = "jpeg" if self.playing else "png"
-            frame = _jpeg(self.fig.canvas) if kind == "jpeg" else canvas_frame(self.fig.canvas, "png")
+            frame = canvas_frame(self.fig.canvas, kind)
             with self._live_image.hold_sync():       # one message for both traits
                 self._live_image.format = kind
                 self._live_image.value = frame
@@ -1056,20 +1054,6 @@ class _InUse(Artist):
             if artist.get_visible() and not (isinstance(artist, Line2D) and not len(artist.get_xdata(orig=False))):
                 artist.draw(renderer)
         self.stale = False
-
-
-def _jpeg(canvas, quality=92):
-    """The canvas's pixels as JPEG bytes, read where they lie (``canvas_frame``'s JPEG, ~3x faster).
-
-    Agg keeps RGBA bytes; the JPEG encoder reads them as RGBX (the fourth byte skipped), so nothing is
-    copied first: ~1.6 ms for the Playground's 900 x 403 pixels, against ~5 ms when the pixels are first
-    copied into an RGB array. The bytes are the same.
-    """
-    pixels = np.asarray(canvas.buffer_rgba())
-    buffer = io.BytesIO()
-    Image.frombuffer("RGBX", (pixels.shape[1], pixels.shape[0]), pixels, "raw", "RGBX", 0, 1).save(
-        buffer, format="jpeg", quality=quality)
-    return buffer.getvalue()
 
 
 def _text_picture(text, dpi, **text_props):
