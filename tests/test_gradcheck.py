@@ -22,6 +22,33 @@ def test_gradcheck_catches_a_wrong_backward(rng):
     assert "FAIL" in str(report) and report.max_rel_error > 0.1
 
 
+
+def _saturated_sigmoid_dense(layer_class=Dense):
+    # a unit deep in saturation: z = x.w + b is about -12, its slope about 6e-6 (found by hypothesis)
+    from learnnet import initializers
+    rng = np.random.default_rng(6)
+    layer = layer_class(1, activation="sigmoid", kernel_initializer=initializers.RandomNormal(stddev=1.0, seed=6),
+                        bias_initializer=initializers.RandomNormal(stddev=1.0, seed=7))
+    return layer, rng.normal(size=(1, 6))
+
+
+def test_a_saturated_unit_passes_when_its_gradients_agree_within_the_estimates_noise():
+    layer, x = _saturated_sigmoid_dense()
+    report = gradcheck.check_layer(layer, x)
+    # the relative error is over the tolerance, only because the gradients are as small as the noise
+    assert report.max_rel_error > gradcheck.TOLERANCE
+    assert max(row["max_abs_error"] for row in report.rows) < gradcheck.ATOL
+    assert report.passed, str(report)
+
+
+def test_a_wrong_backward_still_fails_on_a_saturated_unit():
+    class NoSlope(Dense):   # forgets the activation's slope: dL/dz taken as dL/da
+        def backward(self, upstream_grad):
+            return self.backward_from_z(upstream_grad)
+    layer, x = _saturated_sigmoid_dense(NoSlope)
+    report = gradcheck.check_layer(layer, x)
+    assert not report.passed and report.max_rel_error > 0.1
+
 def test_gradcheck_does_not_change_the_layer_it_checks(rng):
     layer = Dense(2)
     x = rng.normal(size=(3, 4))
