@@ -240,3 +240,22 @@ def test_text_drawn_from_its_picture_is_matplotlibs_text_on_whole_pixels():
     texts[2].set_color("#2166ac")
     assert np.array_equal(drawn(True), drawn(False))
     assert len(pictures.pictures) == 5
+
+
+def test_text_pictures_keep_to_their_memory_budget_dropping_the_least_recently_drawn():
+    from matplotlib.figure import Figure
+
+    from learnnet.widgets._base import TextPictures
+
+    fig = Figure(figsize=(4, 2), dpi=100)
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    text = fig.text(0.125, 0.5, "")
+    pictures = TextPictures(max_bytes=20_000)
+    renderer = pictures.renderer(fig.canvas.get_renderer())
+    for value in range(40):  # a slider dragged through 40 new numbers
+        text.set_text(f"{value / 10:.2f}")
+        text.draw(renderer)
+    assert 0 < pictures.bytes <= 20_000
+    assert pictures.bytes == sum(image.nbytes for image, _ in pictures.pictures.values())
+    assert "3.90" in [key[0] for key in pictures.pictures] and "0.00" not in [key[0] for key in pictures.pictures]

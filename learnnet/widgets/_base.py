@@ -56,10 +56,11 @@ def _running_loop():
 
 
 class TextPictures:
-    """Pictures of lines of text, for ``LessonWidget.draw_text_from_pictures``: at most ``size`` of them."""
+    """Pictures of lines of text, for ``LessonWidget.draw_text_from_pictures``: at most ``max_bytes`` of them
+    (8 MB: some 3000 numbers, or 150 long lines), the least recently drawn going first."""
 
-    def __init__(self, size=1000):
-        self.size = size
+    def __init__(self, max_bytes=8_000_000):
+        self.max_bytes, self.bytes = max_bytes, 0
         self.pictures = OrderedDict()    # (line, font, colour, angle, dpi...) -> (RGBA array, corner offset)
         self.sizes = {}                  # (line, font, dpi...) -> its width, height and descent
         self._renderers = weakref.WeakKeyDictionary()
@@ -78,8 +79,10 @@ class TextPictures:
         picture = self.pictures.get(key)
         if picture is None:
             picture = self.pictures[key] = make()
-            if len(self.pictures) > self.size:
-                self.pictures.popitem(last=False)  # the least recently drawn
+            self.bytes += picture[0].nbytes
+            while self.bytes > self.max_bytes and len(self.pictures) > 1:
+                _, (image, _) = self.pictures.popitem(last=False)  # the least recently drawn
+                self.bytes -= image.nbytes
         else:
             self.pictures.move_to_end(key)
         return picture
@@ -99,7 +102,7 @@ class _PictureTextRenderer:
         # its picture needs the size again
         sizes, key = self._pictures.sizes, (s, hash(prop), ismath, self._renderer.dpi)
         if key not in sizes:
-            if len(sizes) > 4 * self._pictures.size:
+            if len(sizes) > 10_000:
                 sizes.clear()
             sizes[key] = self._renderer.get_text_width_height_descent(s, prop, ismath)
         return sizes[key]
