@@ -236,7 +236,9 @@ class BackpropStepper(LessonWidget):
                 pairs = [(r["upstream"], r["local"])]
             for k, (u, w) in enumerate(pairs):
                 name = f"∂L/∂{r['name']}" if k == 0 else "  +"
-                tail = f" = {_signed(r['product'], 5):>9}  {_signed(r['numerical'], 5):>9} {self._check(r)}" if k == len(pairs) - 1 else ""
+                tail = ""
+                if k == len(pairs) - 1:
+                    tail = f" = {_signed(r['product'], 5):>9}  {_signed(r['numerical'], 5):>9} {self._check(r)}"
                 lines.append(f"{name:<12}{_signed(u):>9} × {_signed(w):>8}{tail}")
         return "\n".join(lines)
 
