@@ -8,13 +8,16 @@ stale, draw request... (seen in the browser test, about four full redraws a seco
 touched). This test plays the kernel's side of that conversation for every widget, in a separate
 Python so that switching matplotlib to the ipympl backend does not leak into other tests.
 """
+import importlib.util
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-pytest.importorskip("ipympl")
+# Not importorskip: importing ipympl switches matplotlib to its backend in this whole process
+# (ipympl/__init__.py), and the other widget tests draw on Agg. These tests use it in a subprocess.
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("ipympl") is None, reason="ipympl is not installed")
 
 SCRIPT = textwrap.dedent('''
     import importlib, json, pkgutil, sys
