@@ -9,6 +9,7 @@ touched). This test plays the kernel's side of that conversation for every widge
 Python so that switching matplotlib to the ipympl backend does not leak into other tests.
 """
 import importlib.util
+import json
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,13 @@ import pytest
 # Not importorskip: importing ipympl switches matplotlib to its backend in this whole process
 # (ipympl/__init__.py), and the other widget tests draw on Agg. These tests use it in a subprocess.
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ipympl") is None, reason="ipympl is not installed")
+
+
+def _run(script, timeout=300):
+    """Run ``script`` in a new Python (on ipympl's backend) and return the JSON of its last line."""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr[-4000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 SCRIPT = textwrap.dedent('''
     import importlib, json, pkgutil, sys
@@ -79,10 +87,7 @@ SCRIPT = textwrap.dedent('''
 
 
 def test_no_widget_keeps_the_kernel_redrawing_when_nothing_changes():
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-4000:]
-    import json
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _run(SCRIPT)
     assert len(report) >= 10, report  # every lesson widget was exercised
     looping = {name: r for name, r in report.items() if r["after_first_draw"] or r["idle_draw_requests"] or r["stale"]}
     assert not looping, f"these widgets leave their figure stale, so pyplot keeps asking for redraws: {looping}"
@@ -118,10 +123,7 @@ def test_a_whole_image_follows_a_burst_of_diff_images_once_the_controls_rest():
     # ipympl sends blits as diffs that the browser paints over what it shows; if the browser
     # drops one (images arriving faster than it loads them), parts of the figure vanish. The
     # widget sends the whole image again once the controls have been still for a moment.
-    out = subprocess.run([sys.executable, "-c", KEY_FRAME_SCRIPT], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-4000:]
-    import json
-    modes = json.loads(out.stdout.strip().splitlines()[-1])
+    modes = _run(KEY_FRAME_SCRIPT)
     assert "diff" in modes["during"], modes        # the drag itself is sent cheaply, as diffs
     assert modes["after"] == ["full", "image"], modes  # then exactly one whole image
 
@@ -164,10 +166,7 @@ def test_every_figure_reaches_the_browser_with_its_size():
     # the resize message: once in ~40 widgets in the browser test it did not, and the figure stayed
     # empty. Every widget's figure therefore carries its size from the start, and the first
     # message changes nothing.
-    out = subprocess.run([sys.executable, "-c", SIZE_SCRIPT], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-4000:]
-    import json
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _run(SIZE_SCRIPT)
     assert len(report) >= 9, report
     for name, r in report.items():
         assert r["shown"][0] > 100 and r["shown"][1] > 100, (name, r)
@@ -225,10 +224,7 @@ def test_the_faster_images_sent_to_the_browser_are_matplotlibs_pixel_for_pixel()
     # learnnet encodes the images a live figure sends (diffs after a blit, whole ones after a full
     # draw) itself, without Pillow's row filters; the browser must get exactly the pixels and the
     # image mode matplotlib's own web canvas would send.
-    out = subprocess.run([sys.executable, "-c", DIFF_SCRIPT], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-4000:]
-    import json
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    report = _run(DIFF_SCRIPT)
     assert len(report) >= 15, report
     assert all(r["same"] for r in report), [r for r in report if not r["same"]]
     for widget in ("NeuronExplorer", "ForwardPassViewer", "ConvExplorer"):   # both kinds were compared
