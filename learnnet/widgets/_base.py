@@ -284,14 +284,18 @@ class LessonWidget:
         """Recompute everything from the controls and redraw the figure in place."""
         self._update()
         self.update_count += 1
+        self._show_readout()
+        self._render()
+        if self._image is not None:
+            self._image.value = self.png()
+
+    def _show_readout(self):
+        """Put ``readout()`` in the text box beside the figure."""
         # a long line wraps between words (JupyterLab's own style for <pre> breaks it anywhere)
         self._readout_html.value = (
             "<pre style='font-size: 12px; line-height: 1.35; margin: 0; white-space: pre-wrap; "
             "word-break: normal'>" + html.escape(self.readout()) + "</pre>"
         )
-        self._render()
-        if self._image is not None:
-            self._image.value = self.png()
 
     def _render(self):
         """Redraw: the dynamic artists over the saved background, or the whole figure if needed."""

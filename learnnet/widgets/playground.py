@@ -304,26 +304,25 @@ class Playground(LessonWidget):
         super()._render()
 
     def update(self):
-        """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing.
-
-        While playing, the text read-out is refreshed every ``READOUT_SECONDS``, not after every step: each
-        new text makes the browser lay the notebook out again (a quarter to a third of the browser's work per
-        frame, measured in Chromium), and numbers that change 20 times a second cannot be read anyway.
-        Paused or stepped, it is always up to date.
-        """
-        if self.playing and time.perf_counter() < self._readout_due:
-            self._update()                           # LessonWidget.update, but the read-out stays
-            self.update_count += 1
-            self._render()
-        else:
-            super().update()
-            self._readout_due = time.perf_counter() + READOUT_SECONDS
+        """Recompute and redraw (``LessonWidget.update``), then send the picture: a JPEG while playing."""
+        super().update()
         if self._live_image is not None:
             kind = "jpeg" if self.playing else "png"
             frame = canvas_frame(self.fig.canvas, kind)
             with self._live_image.hold_sync():       # one message for both traits
                 self._live_image.format = kind
                 self._live_image.value = frame
+
+    def _show_readout(self):
+        """While playing, the text read-out is refreshed every ``READOUT_SECONDS``, not after every step: each
+        new text makes the browser lay the notebook out again (a quarter to a third of the browser's work per
+        frame, measured in Chromium), and numbers that change 20 times a second cannot be read anyway.
+        Paused or stepped, it is always up to date.
+        """
+        if self.playing and time.perf_counter() < self._readout_due:
+            return
+        super()._show_readout()
+        self._readout_due = time.perf_counter() + READOUT_SECONDS
 
     def _sync_neuron_boxes(self):
         """Only the boxes of existing hidden layers can be changed; noise means nothing for your points."""
