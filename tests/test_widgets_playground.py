@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import matplotlib
 
@@ -21,7 +20,7 @@ from learnnet import losses, optimizers, regularizers
 from learnnet.datasets import playground as make_points
 from learnnet.datasets import train_test_split
 from learnnet.datasets.features import playground_features
-from learnnet.layers import Dense, Dropout
+from learnnet.layers import Dense
 from learnnet.models import Sequential
 from learnnet.widgets._frames import canvas_frame
 from learnnet.widgets.playground import FEATURE_CONTROLS, GRID, MAX_LAYERS, READOUT_SECONDS, PixelImage, Playground

@@ -280,7 +280,6 @@ class GradientDescentExplorer(LessonWidget):
         self._shown_surface = name
 
     def _draw_annotations(self):
-        s = self.surface
         self.title.set_text(f"step {self.step} · learning rate {self.learning_rate:.4g}")  # short: redrawn every step
         if self.changed("start", *self.start):
             self.start_marker.set_data([self.start[0]], [self.start[1]])

@@ -718,7 +718,6 @@ class Playground(LessonWidget):
             y_first = top - (pitch - size) / 2 - size - (MAX_NEURONS - n) * pitch / 2
             self._cells.append([(x - size / 2, y_first - i * pitch) for i in range(n)])
         self._size = size
-        n_features = len(FEATURE_CONTROLS)
 
         def place(image, cell):
             x0, y0 = cell
